@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* app.h: subcommand entry points and the few helpers they share. */
+#ifndef WS_APP_APP_H
+#define WS_APP_APP_H
+
+#include <stdio.h>
+
+/* Exit codes: usage and configuration errors are 2, runtime failures 1. */
+#define WS_EXIT_OK 0
+#define WS_EXIT_FAIL 1
+#define WS_EXIT_USAGE 2
+
+/* Each subcommand gets argv with argv[0] = the subcommand name. */
+int ws_cmd_budget(int argc, char **argv);
+int ws_cmd_bench(int argc, char **argv);
+
+/* Flush stdout; when the reader has gone away (EPIPE, e.g. `| head`),
+ * exit 0 quietly instead of running on. Call after each result line. */
+void ws_out_flush(void);
+
+#endif /* WS_APP_APP_H */

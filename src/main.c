@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* main.c: subcommand dispatch only. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+	{ "budget", ws_cmd_budget, "measure this machine's per-packet costs against the 67.2 ns budget" },
+	{ "bench", ws_cmd_bench, "run wirespeed's in-memory micro-benchmarks (ring, pool)" },
+};
+
+#define NB_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: wirespeed <command> [options]\n\n"
+		     "A userspace fast path for Linux packet processing.\n\ncommands:\n");
+	for (size_t i = 0; i < NB_SUBCOMMANDS; i++)
+		fprintf(out, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(out, "\n'wirespeed <command> --help' describes a command's options.\n");
+}
+
+void ws_out_flush(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno == EPIPE)
+			exit(WS_EXIT_OK);
+		fprintf(stderr, "wirespeed: writing output: %s\n", strerror(errno));
+		exit(WS_EXIT_FAIL);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	/* A closed output pipe must end us quietly, not kill us with SIGPIPE;
+	 * ws_out_flush() notices EPIPE and exits. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (argc < 2) {
+		usage(stderr);
+		return WS_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return WS_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("wirespeed %s\n", WS_VERSION);
+		return WS_EXIT_OK;
+	}
+	for (size_t i = 0; i < NB_SUBCOMMANDS; i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "wirespeed: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return WS_EXIT_USAGE;
+}
