@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The command line: usage errors exit 2, --help exits 0, output into a closed
+# pipe ends quietly, budget --json prints the named metrics.
+# Prints "PASS: name" / "FAIL: name" per check (see scripts/run-tests.sh).
+set -u
+ws=${WIRESPEED:?set WIRESPEED to the wirespeed binary}
+
+check() { # name, then a command that must succeed
+	local name=$1
+	shift
+	if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fi
+}
+
+exit_code() { "$@" >/dev/null 2>&1; echo $?; }
+
+check "no command exits 2" test "$(exit_code "$ws")" = 2
+check "unknown command exits 2" test "$(exit_code "$ws" frobnicate)" = 2
+check "unknown command names itself" bash -c "'$ws' frobnicate 2>&1 | grep -q \"unknown command 'frobnicate'\""
+check "--help exits 0 and lists budget" bash -c "'$ws' --help | grep -q budget"
+check "budget --help exits 0" test "$(exit_code "$ws" budget --help)" = 0
+check "budget bad option exits 2" test "$(exit_code "$ws" budget --bogus)" = 2
+check "budget bad --runs exits 2" test "$(exit_code "$ws" budget --runs x)" = 2
+check "bench --help exits 0" test "$(exit_code "$ws" bench --help)" = 0
+check "bench bad option exits 2" test "$(exit_code "$ws" bench --bogus)" = 2
+
+json=$("$ws" budget --quick --json --only l1_load,atomic_add,ring_burst32,pool_burst32 2>/dev/null)
+for m in l1_load atomic_add ring_burst32 pool_burst32; do
+	check "budget --json has $m" grep -q "\"metric\":\"$m\"" <<<"$json"
+done
+check "budget --json lines have ns,cycles,min_ns,max_ns,runs" \
+	python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+m = [r for r in rows if r.get("metric") in ("l1_load", "atomic_add")]
+assert len(m) == 2, m
+for r in m:
+    for k in ("ns", "cycles", "min_ns", "max_ns", "runs"):
+        assert k in r, (k, r)
+    assert 0 < r["min_ns"] <= r["ns"] <= r["max_ns"], r
+    assert r["runs"] >= 5, r
+' <<<"$json"
+
+# A reader that goes away must not kill us with SIGPIPE (exit 141) or make
+# us print errors: exit status 0, nothing on stderr but the pool log.
+rc=$( { "$ws" budget --quick --only l1_load,atomic_add 2>/tmp/ws-pipe-err.$$ | head -1 >/dev/null; echo "${PIPESTATUS[0]}"; } )
+check "closed pipe ends quietly (exit $rc)" test "$rc" = 0
+check "closed pipe prints no error" bash -c "! grep -qi 'error\|broken' /tmp/ws-pipe-err.$$"
+rm -f /tmp/ws-pipe-err.$$
