@@ -5,7 +5,7 @@
 #   --bench      also the peers the benchmarks compare against (DPDK)
 set -euo pipefail
 
-pkgs=(build-essential gcc clang meson ninja-build pkg-config libcmocka-dev
+pkgs=(build-essential gcc clang meson ninja-build pkg-config libcmocka-dev zlib1g-dev
       iproute2 ethtool valgrind python3)
 if [[ ${1:-} == --bench ]]; then
 	pkgs+=(dpdk-dev)

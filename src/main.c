@@ -17,6 +17,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "budget", ws_cmd_budget, "measure this machine's per-packet costs against the 67.2 ns budget" },
 	{ "bench", ws_cmd_bench, "run wirespeed's in-memory micro-benchmarks (ring, pool)" },
+	{ "routes", ws_cmd_routes, "load, check and look up route files; generate synthetic tables" },
 };
 
 #define NB_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

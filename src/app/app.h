@@ -13,6 +13,7 @@
 /* Each subcommand gets argv with argv[0] = the subcommand name. */
 int ws_cmd_budget(int argc, char **argv);
 int ws_cmd_bench(int argc, char **argv);
+int ws_cmd_routes(int argc, char **argv);
 
 /* Flush stdout; when the reader has gone away (EPIPE, e.g. `| head`),
  * exit 0 quietly instead of running on. Call after each result line. */
