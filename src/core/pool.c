@@ -16,7 +16,7 @@
 
 enum { FRAME_FREE = 0, FRAME_USED = 1 };
 
-__thread int ws_pool_thread_slot = -1;
+__thread int ws_pool_thread_slot WS_TLS_IE = -1;
 
 /*
  * Every live pool is registered so that a thread that ends can flush its

@@ -86,8 +86,14 @@ struct ws_pool {
 };
 
 /* Index of the calling thread among threads that use pools, -1 before first
- * use. Assigned by the slow path and released when the thread ends. */
-extern __thread int ws_pool_thread_slot;
+ * use. Assigned by the slow path and released when the thread ends.
+ * Initial-exec TLS: the core is built position-independent (a static
+ * library with -fPIC), where the default model for an extern __thread is
+ * general-dynamic, a __tls_get_addr() call on every get and put (measured:
+ * about 0.5 ns per get+put at burst 1). Initial-exec is one %fs-relative
+ * load; it holds for executables and for libraries loaded at start. */
+#define WS_TLS_IE __attribute__((tls_model("initial-exec")))
+extern __thread int ws_pool_thread_slot WS_TLS_IE;
 
 /*
  * Control path: create a pool. Returns NULL and sets errno: EINVAL for a bad
@@ -184,6 +190,35 @@ static ws_always_inline struct ws_pool_cache *ws_pool_thread_cache(struct ws_poo
 }
 
 /*
+ * Copy n pointers from below `top` downwards: dst[i] = top[-1 - i], so the
+ * most recently freed frame comes first (the cache is a LIFO). Two pointers
+ * per 16-byte move with the halves swapped (SSE2, in the x86_64 baseline):
+ * half the memory operations of copying pointer by pointer, as
+ * ws_ring_copy_ptrs() does for the forward direction.
+ */
+static ws_always_inline void ws_pool_copy_rev(void **dst, void *const *top, uint32_t n)
+{
+	/* odd ones first, as in ws_ring_copy_ptrs(): short for a burst of one */
+	if (n & 1)
+		*dst++ = *--top;
+	if (n & 2) {
+		dst[0] = top[-1];
+		dst[1] = top[-2];
+		dst += 2;
+		top -= 2;
+	}
+	for (uint32_t b = n / 4; b; b--, dst += 4) {
+		__m128i hi, lo;
+
+		top -= 4;
+		hi = _mm_loadu_si128((const __m128i *)(top + 2));
+		lo = _mm_loadu_si128((const __m128i *)top);
+		_mm_storeu_si128((__m128i *)dst, _mm_shuffle_epi32(hi, 0x4e));
+		_mm_storeu_si128((__m128i *)(dst + 2), _mm_shuffle_epi32(lo, 0x4e));
+	}
+}
+
+/*
  * Data path, per burst: take n frames, from the thread's cache when it can
  * (no shared write), refilling it from the ring in one bulk move otherwise.
  * Returns 0, or -ENOBUFS when the pool cannot supply all n (nothing taken).
@@ -192,15 +227,14 @@ static ws_always_inline struct ws_pool_cache *ws_pool_thread_cache(struct ws_poo
 static inline int ws_pool_get_bulk(struct ws_pool *p, struct ws_pkt **pkts, uint32_t n)
 {
 	struct ws_pool_cache *c = ws_pool_thread_cache(p);
-	uint32_t len, i;
+	uint32_t len;
 
 	if (ws_unlikely(c == NULL || n > c->size))
 		return ws_pool_get_bulk_nocache(p, pkts, n);
 	if (ws_unlikely(c->len < n) && ws_pool__cache_refill(p, c, n) != 0)
 		return -ENOBUFS;
 	len = c->len;
-	for (i = 0; i < n; i++)
-		pkts[i] = (struct ws_pkt *)c->objs[len - 1 - i];
+	ws_pool_copy_rev((void **)pkts, &c->objs[len], n);
 	c->len = len - n;
 #if WS_POOL_DEBUG
 	ws_pool__debug_get(p, pkts, n);
@@ -215,7 +249,7 @@ static inline int ws_pool_get_bulk(struct ws_pool *p, struct ws_pkt **pkts, uint
 static inline void ws_pool_put_bulk(struct ws_pool *p, struct ws_pkt *const *pkts, uint32_t n)
 {
 	struct ws_pool_cache *c = ws_pool_thread_cache(p);
-	uint32_t len, i;
+	uint32_t len;
 
 	if (ws_unlikely(c == NULL || n > c->size)) {
 		ws_pool_put_bulk_nocache(p, pkts, n);
@@ -230,8 +264,7 @@ static inline void ws_pool_put_bulk(struct ws_pool *p, struct ws_pkt *const *pkt
 		ws_ring_mp_enqueue_bulk(p->ring, c->objs, len);
 		len = 0;
 	}
-	for (i = 0; i < n; i++)
-		c->objs[len + i] = pkts[i];
+	ws_ring_copy_ptrs(&c->objs[len], (void *const *)pkts, n);
 	c->len = len + n;
 }
 

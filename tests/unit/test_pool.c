@@ -158,6 +158,25 @@ static void test_burst_larger_than_cache(void **state)
 	ws_pool_free(p);
 }
 
+/* The cache is a LIFO: the frames put last come back first, most recent
+ * first, for every burst size the copy loops special-case. */
+static void test_cache_is_lifo(void **state)
+{
+	struct ws_pool *p = make_pool(64, 32);
+	struct ws_pkt *a[16], *b[16];
+
+	(void)state;
+	for (uint32_t n = 1; n <= 16; n++) {
+		assert_int_equal(ws_pool_get_bulk(p, a, n), 0);
+		ws_pool_put_bulk(p, a, n);
+		assert_int_equal(ws_pool_get_bulk(p, b, n), 0);
+		for (uint32_t i = 0; i < n; i++)
+			assert_ptr_equal(b[i], a[n - 1 - i]);
+		ws_pool_put_bulk(p, b, n);
+	}
+	ws_pool_free(p);
+}
+
 struct thread_arg {
 	struct ws_pool *p;
 	uint32_t take;
@@ -288,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_bulk_nocache),
 		cmocka_unit_test(test_bulk_cache),
 		cmocka_unit_test(test_burst_larger_than_cache),
+		cmocka_unit_test(test_cache_is_lifo),
 		cmocka_unit_test(test_cache_flushed_at_thread_end),
 		cmocka_unit_test(test_explicit_cache_flush),
 		cmocka_unit_test(test_two_thread_stress),

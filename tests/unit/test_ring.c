@@ -123,6 +123,43 @@ static void test_wrap_mpmc(void **state) { (void)state; check_wrap(0, 0); }
 static void test_index_wrap_spsc(void **state) { (void)state; check_wrap(WS_RING_F_SP | WS_RING_F_SC, UINT32_MAX - 100); }
 static void test_index_wrap_mpmc(void **state) { (void)state; check_wrap(0, UINT32_MAX - 100); }
 
+/* SP and MP calls on one ring over time (never overlapping): the SP side's
+ * cached copy of the other tail must not let it overwrite unread objects
+ * after MP calls moved the head, nor the SC copy read stale slots. */
+static void test_mixed_sp_mp_full_ring(void **state)
+{
+	(void)state;
+	struct ws_ring *r = ws_ring_create(8, 0);
+	void *in[8], *out[8];
+
+	for (unsigned i = 0; i < 8; i++)
+		in[i] = OBJ(i + 1);
+	/* SP fills its copy while the ring is empty, then MP fills the ring */
+	assert_int_equal(ws_ring_sp_enqueue_burst(r, in, 1), 1);
+	assert_int_equal(ws_ring_sc_dequeue_burst(r, out, 1), 1);
+	assert_int_equal(ws_ring_mp_enqueue_burst(r, in, 8), 8);
+	/* full: an SP enqueue must see it, whatever its cached copy says */
+	assert_int_equal(ws_ring_sp_enqueue_burst(r, in, 1), 0);
+	assert_int_equal(ws_ring_sp_enqueue_bulk(r, in, 1), 0);
+	assert_int_equal(ws_ring_count(r), 8);
+	/* MC takes half, SC must find exactly the other half in order */
+	assert_int_equal(ws_ring_mc_dequeue_burst(r, out, 4), 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_ptr_equal(out[i], in[i]);
+	assert_int_equal(ws_ring_sc_dequeue_burst(r, out, 8), 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_ptr_equal(out[i], in[4 + i]);
+	assert_int_equal(ws_ring_sc_dequeue_burst(r, out, 8), 0);
+	/* and the other way round: SP fills, MP must see full */
+	assert_int_equal(ws_ring_sp_enqueue_burst(r, in, 8), 8);
+	assert_int_equal(ws_ring_mp_enqueue_burst(r, in, 1), 0);
+	assert_int_equal(ws_ring_mc_dequeue_burst(r, out, 8), 8);
+	for (unsigned i = 0; i < 8; i++)
+		assert_ptr_equal(out[i], in[i]);
+	assert_int_equal(ws_ring_sc_dequeue_burst(r, out, 1), 0);
+	ws_ring_free(r);
+}
+
 /* ---- threads ---- */
 
 #define PER_PRODUCER 200000u
@@ -278,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_wrap_mpmc),
 		cmocka_unit_test(test_index_wrap_spsc),
 		cmocka_unit_test(test_index_wrap_mpmc),
+		cmocka_unit_test(test_mixed_sp_mp_full_ring),
 		cmocka_unit_test(test_spsc_two_threads),
 		cmocka_unit_test(test_mpmc_two_by_two),
 	};
