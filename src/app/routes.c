@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "fib/fib.h"
+#include "fib/lpm4.h"
 #include "fib/nexthop.h"
 #include "fib/rib.h"
 #include "fib/route_file.h"
@@ -159,6 +160,70 @@ static void free_ribs(struct ribs *r)
 
 /* What is printed per family. The compiled tables' figures go in this
  * function too, beside the RIB's, once they exist. */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Compile the IPv4 routes into lpm4 and print its size and build time. The
+ * compiled trie keeps 16-bit nexthop ids; a file of larger integers (the
+ * pyasn tables carry origin ASNs) is renumbered densely, keeping which
+ * prefixes share a nexthop, which is all the trie's size depends on.
+ */
+static void report_lpm4(const struct ws_route *routes, size_t n)
+{
+	struct ws_route *copy = malloc(n * sizeof(*copy));
+	uint32_t *values = malloc(n * sizeof(*values));
+	size_t distinct = 0;
+	bool renumbered = false;
+	struct ws_lpm4 *lpm;
+	double t0, t1;
+
+	if (!copy || !values) {
+		printf("  lpm4: out of memory\n");
+		goto out;
+	}
+	memcpy(copy, routes, n * sizeof(*copy));
+	for (size_t i = 0; i < n; i++) {
+		values[i] = routes[i].nexthop;
+		renumbered |= routes[i].nexthop >= WS_FIB_MAX_NEXTHOPS;
+	}
+	if (renumbered) {
+		qsort(values, n, sizeof(*values), cmp_u32);
+		for (size_t i = 0; i < n; i++)
+			if (i == 0 || values[i] != values[i - 1])
+				values[distinct++] = values[i];
+		if (distinct > WS_FIB_MAX_NEXTHOPS) {
+			printf("  lpm4: %zu distinct nexthops, more than the %u a compiled table holds\n", distinct,
+			       WS_FIB_MAX_NEXTHOPS);
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint32_t *v = bsearch(&copy[i].nexthop, values, distinct, sizeof(*values), cmp_u32);
+
+			copy[i].nexthop = (uint32_t)(v - values);
+		}
+	}
+	t0 = now_s();
+	lpm = ws_lpm4_build(copy, n);
+	t1 = now_s();
+	if (!lpm) {
+		printf("  lpm4: build failed: %s\n", strerror(errno));
+		goto out;
+	}
+	printf("  lpm4: %zu B (%.2f MiB), %.2f B/prefix, %u nodes, %u leaves, built in %.3f s%s\n",
+	       ws_lpm4_memory(lpm), (double)ws_lpm4_memory(lpm) / (1024.0 * 1024.0),
+	       (double)ws_lpm4_memory(lpm) / (double)n, lpm->nb_nodes, lpm->nb_leaves, t1 - t0,
+	       renumbered ? " (nexthops renumbered to 16-bit ids)" : "");
+	ws_lpm4_free(lpm);
+out:
+	free(copy);
+	free(values);
+}
+
 static void report_family(const char *name, const struct ws_route *routes, size_t n,
 			  const struct ws_rib *rib)
 {
@@ -182,6 +247,8 @@ static void report_family(const char *name, const struct ws_route *routes, size_
 	printf("  rib: %zu nodes (%zu routes, %zu glue) of %zu B: %zu B used, %.1f B/prefix, %zu B allocated\n",
 	       st.nodes, st.routes, st.glue_nodes, st.node_size, st.bytes_used,
 	       (double)st.bytes_used / (double)n, st.bytes_allocated);
+	if (ws_rib_family(rib) == AF_INET)
+		report_lpm4(routes, n);
 }
 
 static int cmd_load(int argc, char **argv)
