@@ -3,7 +3,7 @@
 # Usage: run-tests.sh BUILD_DIR [SANITIZER_BUILD_DIR]
 #   1. the cmocka unit tests of BUILD_DIR
 #   2. the same unit tests from SANITIZER_BUILD_DIR (ASan + UBSan)
-#   3. tests/integration/*.sh against BUILD_DIR/wirespeed; each prints
+#   3. tests/integration/test_*.sh against BUILD_DIR/wirespeed; each prints
 #      "PASS: name" or "FAIL: name" lines
 # A test binary that dies without a cmocka summary counts as one failure.
 set -uo pipefail
@@ -52,7 +52,7 @@ for dir in "$build" ${asan:+"$asan"}; do
 done
 
 export WIRESPEED="$PWD/$build/wirespeed"
-for script in tests/integration/*.sh; do
+for script in tests/integration/test_*.sh; do
 	[[ -f $script ]] || continue
 	out=$log/$(basename "$script").out
 	timeout 900 bash "$script" >"$out" 2>&1

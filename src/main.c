@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return WS_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+	if (ws_arg_is_help(argv[1])) {
 		usage(stdout);
 		return WS_EXIT_OK;
 	}

@@ -4,6 +4,7 @@
 #define WS_APP_APP_H
 
 #include <stdio.h>
+#include <string.h>
 
 /* Exit codes: usage and configuration errors are 2, runtime failures 1. */
 #define WS_EXIT_OK 0
@@ -14,6 +15,12 @@
 int ws_cmd_budget(int argc, char **argv);
 int ws_cmd_bench(int argc, char **argv);
 int ws_cmd_routes(int argc, char **argv);
+
+/* True for the words that ask a command for its usage text. */
+static inline int ws_arg_is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h") || !strcmp(arg, "help");
+}
 
 /* Flush stdout; when the reader has gone away (EPIPE, e.g. `| head`),
  * exit 0 quietly instead of running on. Call after each result line. */

@@ -536,7 +536,7 @@ int ws_cmd_routes(int argc, char **argv)
 		usage(stderr);
 		return WS_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+	if (ws_arg_is_help(argv[1])) {
 		usage(stdout);
 		return WS_EXIT_OK;
 	}

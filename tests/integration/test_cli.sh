@@ -3,15 +3,7 @@
 # pipe ends quietly, budget --json prints the named metrics.
 # Prints "PASS: name" / "FAIL: name" per check (see scripts/run-tests.sh).
 set -u
-ws=${WIRESPEED:?set WIRESPEED to the wirespeed binary}
-
-check() { # name, then a command that must succeed
-	local name=$1
-	shift
-	if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fi
-}
-
-exit_code() { "$@" >/dev/null 2>&1; echo $?; }
+. "$(dirname "$0")/lib.sh"
 
 check "no command exits 2" test "$(exit_code "$ws")" = 2
 check "unknown command exits 2" test "$(exit_code "$ws" frobnicate)" = 2

@@ -3,17 +3,9 @@
 # nothing applied, --strict), lookup, gen (reproducible, reads back, -o).
 # Prints "PASS: name" / "FAIL: name" per check (see scripts/run-tests.sh).
 set -u
-ws=${WIRESPEED:?set WIRESPEED to the wirespeed binary}
+. "$(dirname "$0")/lib.sh"
 dir=$(mktemp -d /tmp/ws-routes-test.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-
-check() { # name, then a command that must succeed
-	local name=$1
-	shift
-	if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fi
-}
-
-exit_code() { "$@" >/dev/null 2>&1; echo $?; }
 
 # usage
 check "routes without subcommand exits 2" test "$(exit_code "$ws" routes)" = 2
