@@ -18,6 +18,7 @@
 
 #include "fib/fib.h"
 #include "fib/lpm4.h"
+#include "fib/lpm6.h"
 #include "fib/nexthop.h"
 #include "fib/rib.h"
 #include "fib/route_file.h"
@@ -168,22 +169,25 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /*
- * Compile the IPv4 routes into lpm4 and print its size and build time. The
+ * Compile the routes into lpm4 or lpm6 and print the size and build time. The
  * compiled trie keeps 16-bit nexthop ids; a file of larger integers (the
  * pyasn tables carry origin ASNs) is renumbered densely, keeping which
  * prefixes share a nexthop, which is all the trie's size depends on.
  */
-static void report_lpm4(const struct ws_route *routes, size_t n)
+static void report_lpm(int family, const struct ws_route *routes, size_t n)
 {
+	const char *name = family == AF_INET ? "lpm4" : "lpm6";
 	struct ws_route *copy = malloc(n * sizeof(*copy));
 	uint32_t *values = malloc(n * sizeof(*values));
 	size_t distinct = 0;
 	bool renumbered = false;
-	struct ws_lpm4 *lpm;
+	const struct ws_trie *trie = NULL;
+	struct ws_lpm4 *lpm4 = NULL;
+	struct ws_lpm6 *lpm6 = NULL;
 	double t0, t1;
 
 	if (!copy || !values) {
-		printf("  lpm4: out of memory\n");
+		printf("  %s: out of memory\n", name);
 		goto out;
 	}
 	memcpy(copy, routes, n * sizeof(*copy));
@@ -197,8 +201,8 @@ static void report_lpm4(const struct ws_route *routes, size_t n)
 			if (i == 0 || values[i] != values[i - 1])
 				values[distinct++] = values[i];
 		if (distinct > WS_FIB_MAX_NEXTHOPS) {
-			printf("  lpm4: %zu distinct nexthops, more than the %u a compiled table holds\n", distinct,
-			       WS_FIB_MAX_NEXTHOPS);
+			printf("  %s: %zu distinct nexthops, more than the %u a compiled table holds\n", name,
+			       distinct, WS_FIB_MAX_NEXTHOPS);
 			goto out;
 		}
 		for (size_t i = 0; i < n; i++) {
@@ -208,17 +212,21 @@ static void report_lpm4(const struct ws_route *routes, size_t n)
 		}
 	}
 	t0 = now_s();
-	lpm = ws_lpm4_build(copy, n);
+	if (family == AF_INET && (lpm4 = ws_lpm4_build(copy, n)))
+		trie = &lpm4->trie;
+	if (family == AF_INET6 && (lpm6 = ws_lpm6_build(copy, n)))
+		trie = &lpm6->trie;
 	t1 = now_s();
-	if (!lpm) {
-		printf("  lpm4: build failed: %s\n", strerror(errno));
+	if (!trie) {
+		printf("  %s: build failed: %s\n", name, strerror(errno));
 		goto out;
 	}
-	printf("  lpm4: %zu B (%.2f MiB), %.2f B/prefix, %u nodes, %u leaves, built in %.3f s%s\n",
-	       ws_lpm4_memory(lpm), (double)ws_lpm4_memory(lpm) / (1024.0 * 1024.0),
-	       (double)ws_lpm4_memory(lpm) / (double)n, lpm->nb_nodes, lpm->nb_leaves, t1 - t0,
+	printf("  %s: %zu B (%.2f MiB), %.2f B/prefix, %u nodes, %u leaves, built in %.3f s%s\n", name,
+	       ws_trie_memory(trie), (double)ws_trie_memory(trie) / (1024.0 * 1024.0),
+	       (double)ws_trie_memory(trie) / (double)n, trie->nb_nodes, trie->nb_leaves, t1 - t0,
 	       renumbered ? " (nexthops renumbered to 16-bit ids)" : "");
-	ws_lpm4_free(lpm);
+	ws_lpm4_free(lpm4);
+	ws_lpm6_free(lpm6);
 out:
 	free(copy);
 	free(values);
@@ -247,8 +255,7 @@ static void report_family(const char *name, const struct ws_route *routes, size_
 	printf("  rib: %zu nodes (%zu routes, %zu glue) of %zu B: %zu B used, %.1f B/prefix, %zu B allocated\n",
 	       st.nodes, st.routes, st.glue_nodes, st.node_size, st.bytes_used,
 	       (double)st.bytes_used / (double)n, st.bytes_allocated);
-	if (ws_rib_family(rib) == AF_INET)
-		report_lpm4(routes, n);
+	report_lpm(ws_rib_family(rib), routes, n);
 }
 
 static int cmd_load(int argc, char **argv)

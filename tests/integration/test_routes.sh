@@ -111,5 +111,5 @@ check "gen -o FILE writes the same" cmp -s "$dir/gen-o.txt" "$dir/gen1.txt"
 rc=$( { "$ws" routes gen --v4 200000 2>"$dir/err" | head -1 >/dev/null; echo "${PIPESTATUS[0]}"; } )
 check "gen into a closed pipe ends quietly (exit $rc)" test "$rc" = 0
 check "gen into a closed pipe prints nothing on stderr" test ! -s "$dir/err"
-check "load compiles IPv4 into lpm4 and reports its size" \
-	bash -c "'$ws' routes load '$dir/gen1.txt' | grep -Eq '^  lpm4: [0-9]+ B .* B/prefix, [0-9]+ nodes, [0-9]+ leaves'"
+check "load compiles IPv4 and IPv6 into lpm4 and lpm6 and reports their size" \
+	bash -c "'$ws' routes load '$dir/gen1.txt' | grep -Ec '^  lpm[46]: [0-9]+ B .* B/prefix, [0-9]+ nodes, [0-9]+ leaves' | grep -qx 2"

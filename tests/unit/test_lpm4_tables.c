@@ -64,8 +64,8 @@ static void check_routes(struct ws_route *r, size_t n)
 	assert_int_equal(ws_rib_replace_bulk(rib, r, n), 0);
 	struct ws_lpm4 *lpm = ws_lpm4_build_rib(rib);
 	assert_non_null(lpm);
-	print_message("%zu routes: %u nodes, %u leaves, %zu bytes (%.2f B/prefix)\n", n, lpm->nb_nodes,
-		      lpm->nb_leaves, ws_lpm4_memory(lpm), (double)ws_lpm4_memory(lpm) / (double)n);
+	print_message("%zu routes: %u nodes, %u leaves, %zu bytes (%.2f B/prefix)\n", n, lpm->trie.nb_nodes,
+		      lpm->trie.nb_leaves, ws_lpm4_memory(lpm), (double)ws_lpm4_memory(lpm) / (double)n);
 
 	addrs = malloc((4 * n + NB_RANDOM) * sizeof(*addrs));
 	for (size_t i = 0; i < n; i++) {
