@@ -5,12 +5,13 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 
 #include "fib/rib.h"
 
-struct ws_lpm4 *ws_lpm4_build(const struct ws_route *routes, size_t n)
+/* One body for both ways of building: routes != NULL builds from the array,
+ * else from the RIB. */
+static struct ws_lpm4 *lpm4_new(const struct ws_route *routes, size_t n, const struct ws_rib *rib)
 {
 	struct ws_lpm4 *lpm = calloc(1, sizeof(*lpm));
 	int rc;
@@ -19,76 +20,27 @@ struct ws_lpm4 *ws_lpm4_build(const struct ws_route *routes, size_t n)
 		errno = ENOMEM;
 		return NULL;
 	}
-	rc = ws_trie_build(&lpm->trie, routes, n, 32, WS_LPM4_DIRECT_BITS);
+	if (rib)
+		rc = ws_rib_family(rib) == AF_INET ? ws_trie_build_rib(&lpm->trie, rib, WS_LPM4_DIRECT_BITS) : -EINVAL;
+	else
+		rc = ws_trie_build(&lpm->trie, routes, n, 32, WS_LPM4_DIRECT_BITS);
 	if (rc) {
 		free(lpm);
 		errno = -rc;
 		return NULL;
 	}
-	lpm->nb_routes = (uint32_t)n;
+	lpm->nb_routes = rib ? (uint32_t)ws_rib_count(rib) : (uint32_t)n;
 	return lpm;
 }
 
-struct rib_collect {
-	struct ws_route *routes;
-	size_t n, cap;
-};
-
-static int rib_collect_one(const uint8_t *addr, unsigned len, uint32_t nexthop, void *arg)
+struct ws_lpm4 *ws_lpm4_build(const struct ws_route *routes, size_t n)
 {
-	struct rib_collect *c = arg;
-
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 4096;
-		struct ws_route *r = realloc(c->routes, cap * sizeof(*r));
-
-		if (!r)
-			return -ENOMEM;
-		c->routes = r;
-		c->cap = cap;
-	}
-	memcpy(c->routes[c->n].addr, addr, 16);
-	c->routes[c->n].len = (uint8_t)len;
-	c->routes[c->n].nexthop = nexthop;
-	c->n++;
-	return 0;
-}
-
-/* Control path, shared with lpm6.c: every route of a RIB, in walk order.
- * 0 or a negative errno; *out is malloc'd (free it). */
-int ws_lpm__rib_routes(const struct ws_rib *rib, struct ws_route **out, size_t *n)
-{
-	struct rib_collect c = { 0 };
-	int rc = ws_rib_walk(rib, rib_collect_one, &c);
-
-	if (rc) {
-		free(c.routes);
-		return rc;
-	}
-	*out = c.routes;
-	*n = c.n;
-	return 0;
+	return lpm4_new(routes, n, NULL);
 }
 
 struct ws_lpm4 *ws_lpm4_build_rib(const struct ws_rib *rib)
 {
-	struct ws_route *routes;
-	struct ws_lpm4 *lpm;
-	size_t n;
-	int rc;
-
-	if (ws_rib_family(rib) != AF_INET) {
-		errno = EINVAL;
-		return NULL;
-	}
-	rc = ws_lpm__rib_routes(rib, &routes, &n);
-	if (rc) {
-		errno = -rc;
-		return NULL;
-	}
-	lpm = ws_lpm4_build(routes, n);
-	free(routes);
-	return lpm;
+	return lpm4_new(NULL, 0, rib);
 }
 
 void ws_lpm4_free(struct ws_lpm4 *lpm)

@@ -9,10 +9,9 @@
 
 #include "fib/rib.h"
 
-/* lpm4.c: every route of a RIB in walk order, malloc'd. */
-int ws_lpm__rib_routes(const struct ws_rib *rib, struct ws_route **out, size_t *n);
-
-struct ws_lpm6 *ws_lpm6_build(const struct ws_route *routes, size_t n)
+/* One body for both ways of building: routes != NULL builds from the array,
+ * else from the RIB. */
+static struct ws_lpm6 *lpm6_new(const struct ws_route *routes, size_t n, const struct ws_rib *rib)
 {
 	struct ws_lpm6 *lpm = calloc(1, sizeof(*lpm));
 	int rc;
@@ -21,35 +20,27 @@ struct ws_lpm6 *ws_lpm6_build(const struct ws_route *routes, size_t n)
 		errno = ENOMEM;
 		return NULL;
 	}
-	rc = ws_trie_build(&lpm->trie, routes, n, 128, WS_LPM6_DIRECT_BITS);
+	if (rib)
+		rc = ws_rib_family(rib) == AF_INET6 ? ws_trie_build_rib(&lpm->trie, rib, WS_LPM6_DIRECT_BITS) : -EINVAL;
+	else
+		rc = ws_trie_build(&lpm->trie, routes, n, 128, WS_LPM6_DIRECT_BITS);
 	if (rc) {
 		free(lpm);
 		errno = -rc;
 		return NULL;
 	}
-	lpm->nb_routes = (uint32_t)n;
+	lpm->nb_routes = rib ? (uint32_t)ws_rib_count(rib) : (uint32_t)n;
 	return lpm;
+}
+
+struct ws_lpm6 *ws_lpm6_build(const struct ws_route *routes, size_t n)
+{
+	return lpm6_new(routes, n, NULL);
 }
 
 struct ws_lpm6 *ws_lpm6_build_rib(const struct ws_rib *rib)
 {
-	struct ws_route *routes;
-	struct ws_lpm6 *lpm;
-	size_t n;
-	int rc;
-
-	if (ws_rib_family(rib) != AF_INET6) {
-		errno = EINVAL;
-		return NULL;
-	}
-	rc = ws_lpm__rib_routes(rib, &routes, &n);
-	if (rc) {
-		errno = -rc;
-		return NULL;
-	}
-	lpm = ws_lpm6_build(routes, n);
-	free(routes);
-	return lpm;
+	return lpm6_new(NULL, 0, rib);
 }
 
 void ws_lpm6_free(struct ws_lpm6 *lpm)

@@ -12,6 +12,8 @@
  */
 #include "fib/trie.h"
 
+#include "fib/rib.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -301,6 +303,44 @@ out:
 	free(segs.leaf);
 	if (rc)
 		ws_trie_release(t);
+	return rc;
+}
+
+struct rib_collect {
+	struct ws_route *routes;
+	size_t n, cap;
+};
+
+static int rib_collect_one(const uint8_t *addr, unsigned len, uint32_t nexthop, void *arg)
+{
+	struct rib_collect *c = arg;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 4096;
+		struct ws_route *r = realloc(c->routes, cap * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		c->routes = r;
+		c->cap = cap;
+	}
+	memcpy(c->routes[c->n].addr, addr, 16);
+	c->routes[c->n].len = (uint8_t)len;
+	c->routes[c->n].nexthop = nexthop;
+	c->n++;
+	return 0;
+}
+
+int ws_trie_build_rib(struct ws_trie *t, const struct ws_rib *rib, unsigned direct_bits)
+{
+	struct rib_collect c = { 0 };
+	int rc = ws_rib_walk(rib, rib_collect_one, &c);
+
+	if (!rc)
+		rc = ws_trie_build(t, c.routes, c.n, ws_rib_max_len(rib), direct_bits);
+	else
+		memset(t, 0, sizeof(*t));
+	free(c.routes);
 	return rc;
 }
 

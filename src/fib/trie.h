@@ -55,6 +55,11 @@ struct ws_trie {
 int ws_trie_build(struct ws_trie *t, const struct ws_route *routes, size_t n, unsigned key_bits,
 		  unsigned direct_bits);
 
+/* Control path: as ws_trie_build(), from every route of a RIB (key_bits from
+ * its family). */
+struct ws_rib;
+int ws_trie_build_rib(struct ws_trie *t, const struct ws_rib *rib, unsigned direct_bits);
+
 /* Control path: free what ws_trie_build() allocated (t itself is the caller's). */
 void ws_trie_release(struct ws_trie *t);
 

@@ -21,6 +21,7 @@
 #include "fib/rib.h"
 #include "fib/route_file.h"
 #include "fib/route_gen.h"
+#include "shared_data.h"
 
 static uint64_t rng = 777;
 
@@ -183,15 +184,10 @@ static void test_random(void **state)
 
 static void check_file(const char *name)
 {
-	const char *dir = getenv("WS_SHARED_DATA");
 	struct ws_route_list list;
 	char path[512], err[512];
 
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : WS_SOURCE_ROOT "/../shared/data", name);
-	if (access(path, R_OK) != 0) {
-		print_message("%s not found, skipped (set WS_SHARED_DATA)\n", path);
-		skip();
-	}
+	ws_test_shared_path(name, path, sizeof(path));
 	ws_route_list_init(&list);
 	assert_int_equal(ws_route_file_read(path, NULL, &list, err, sizeof(err)), 0);
 	assert_true(list.n_v6 > 0);

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "fib/route_file.h"
+#include "shared_data.h"
 
 /* ---- helpers ---- */
 
@@ -478,18 +479,11 @@ static void test_text_helpers(void **state)
 
 static void real_file(const char *name, size_t want_v4, size_t want_v6, bool ids)
 {
-	const char *dir = getenv("WS_SHARED_DATA");
 	char path[1024];
 	struct ws_route_list l;
 	struct ws_route_file_opts o = opts(true);
 
-	if (!dir)
-		dir = WS_SOURCE_ROOT "/../shared/data";
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (access(path, R_OK) != 0) {
-		print_message("%s not found, skipped (set WS_SHARED_DATA)\n", path);
-		skip();
-	}
+	ws_test_shared_path(name, path, sizeof(path));
 	ws_route_list_init(&l);
 	assert_int_equal(ws_route_file_read(path, &o, &l, err, sizeof(err)), 0);
 	assert_int_equal(l.n_v4, want_v4);
