@@ -80,7 +80,8 @@ static inline uint32_t ws_lpm4_lookup(const struct ws_lpm4 *lpm, uint32_t addr)
 }
 
 /*
- * Data path, per burst: nexthops[i] = ws_lpm4_lookup(lpm, addrs[i]) for i < n.
+ * Data path, per burst: nexthops[i] = ws_lpm4_lookup(lpm, addrs[i]) for i < n;
+ * the two arrays must not overlap.
  * Addresses go through in groups of WS_LPM4_BULK_GROUP, one trie level at a
  * time for the whole group, prefetching the next level's line for every
  * address before any of them is read: the misses of a group overlap instead

@@ -59,16 +59,19 @@ size_t ws_lpm6_memory(const struct ws_lpm6 *lpm)
 void ws_lpm6_lookup_bulk(const struct ws_lpm6 *lpm, const uint8_t (*addrs)[16], uint32_t *nexthops,
 			 unsigned n)
 {
-	const uint32_t *direct = lpm->trie.direct;
-	const struct ws_trie_node *nodes = lpm->trie.nodes;
-	const uint16_t *leaves = lpm->trie.leaves;
+	const uint32_t *restrict direct = lpm->trie.direct;
+	const struct ws_trie_node *restrict nodes = lpm->trie.nodes;
+	const uint16_t *restrict leaves = lpm->trie.leaves;
 
 	for (unsigned base = 0; base < n; base += WS_LPM6_BULK_GROUP) {
 		unsigned m = n - base < WS_LPM6_BULK_GROUP ? n - base : WS_LPM6_BULK_GROUP;
-		uint32_t *out = nexthops + base;
+		uint32_t *restrict out = nexthops + base;
 		ws_lpm6_key key[WS_LPM6_BULK_GROUP];
 		uint32_t cur[WS_LPM6_BULK_GROUP];
-		uint8_t active[WS_LPM6_BULK_GROUP], at_leaf[WS_LPM6_BULK_GROUP];
+		/* uint32_t, not uint8_t: stores through a char type may alias
+		 * anything, and made the compiler reload cur[] and the table
+		 * pointers after every list write */
+		uint32_t active[WS_LPM6_BULK_GROUP], at_leaf[WS_LPM6_BULK_GROUP];
 		unsigned nb_active = 0, nb_leaf = 0;
 		unsigned pos = WS_LPM6_DIRECT_BITS;
 
@@ -83,7 +86,7 @@ void ws_lpm6_lookup_bulk(const struct ws_lpm6 *lpm, const uint8_t (*addrs)[16], 
 
 			out[i] = ws_trie_leaf((uint16_t)e);
 			cur[i] = e;
-			active[nb_active] = (uint8_t)i;
+			active[nb_active] = i;
 			nb_active += !(e & WS_TRIE_DIRECT_LEAF);
 		}
 		for (unsigned t = 0; t < nb_active; t++)
@@ -95,9 +98,9 @@ void ws_lpm6_lookup_bulk(const struct ws_lpm6 *lpm, const uint8_t (*addrs)[16], 
 				unsigned i = active[t];
 				unsigned is_node = ws_trie_step(&nodes[cur[i]], ws_lpm6__slot(key[i], pos), &cur[i]);
 
-				active[still] = (uint8_t)i;
+				active[still] = i;
 				still += is_node;
-				at_leaf[nb_leaf] = (uint8_t)i;
+				at_leaf[nb_leaf] = i;
 				nb_leaf += !is_node;
 			}
 			for (unsigned t = 0; t < still; t++)

@@ -84,7 +84,8 @@ static inline uint32_t ws_lpm6_lookup(const struct ws_lpm6 *lpm, const uint8_t *
 	return ws_trie_leaf(t->leaves[e]);
 }
 
-/* Data path, per burst: nexthops[i] = ws_lpm6_lookup(lpm, addrs[i]), i < n,
+/* Data path, per burst: nexthops[i] = ws_lpm6_lookup(lpm, addrs[i]), i < n
+ * (the arrays must not overlap),
  * staged by trie level over groups of WS_LPM6_BULK_GROUP with prefetch. */
 void ws_lpm6_lookup_bulk(const struct ws_lpm6 *lpm, const uint8_t (*addrs)[16], uint32_t *nexthops,
 			 unsigned n);
