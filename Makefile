@@ -39,7 +39,7 @@ test: build build-asan
 # the budget table and the in-memory benchmarks against DPDK.
 # A build directory configured before dpdk-dev was installed must look again.
 bench-build: deps-bench build
-	@test -x $(BUILD)/bench/ws-bench-core -a -x $(BUILD)/bench/ws-bench-fib || { meson setup --reconfigure $(BUILD) >/dev/null && ninja -C $(BUILD) >/dev/null; }
+	@test -x $(BUILD)/bench/ws-bench-core -a -x $(BUILD)/bench/ws-bench-fib -a -x $(BUILD)/bench/ws-bench-fib6 || { meson setup --reconfigure $(BUILD) >/dev/null && ninja -C $(BUILD) >/dev/null; }
 
 demo: bench-build
 	@echo "== wirespeed budget ==" && ./$(BUILD)/wirespeed budget
@@ -48,6 +48,7 @@ demo: bench-build
 bench: bench-build
 	@./$(BUILD)/bench/ws-bench-core
 	@./$(BUILD)/bench/ws-bench-fib
+	@./$(BUILD)/bench/ws-bench-fib6
 
 check-clang: deps
 	@test -f $(BUILD_CLANG)/build.ninja || CC=clang meson setup $(BUILD_CLANG) $(MESON_OPTS) >/dev/null

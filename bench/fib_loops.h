@@ -3,7 +3,8 @@
  * fib_loops.h: the timed loops of ws-bench-fib (fib_vs_dpdk.c), written once
  * as always-inline templates and instantiated with wirespeed's lookups
  * (fib_ws.c, the project's compile flags) and with rte_lpm's
- * (peers/dpdk_fib.c, DPDK's compile flags), so that the two sides run the
+ * (peers/dpdk_fib.c, DPDK's compile flags); the IPv6 copies below serve
+ * ws-bench-fib6 (lpm6 against rte_lpm6), so that the two sides run the
  * same loop and differ only in the library call. Benchmarks only.
  *
  * What one "op" is in every figure: one address looked up, i.e. a bulk call
@@ -84,5 +85,52 @@ struct ws_bench_fib_ops {
 
 /* wirespeed's side: table is a struct ws_lpm4 *. */
 extern const struct ws_bench_fib_ops ws_bench_fib_lpm4;
+
+/* ---- IPv6 (ws-bench-fib6): the same loops over 16-byte addresses ---- */
+
+/* One lookup: the nexthop, or WS_FIB_MISS. */
+typedef uint32_t (*ws_bench_fib6_one_fn)(const void *table, const uint8_t *addr);
+/* A bulk call, results in the implementation's own encoding (rte_lpm6: an
+ * int32_t, -1 for a miss). */
+typedef void (*ws_bench_fib6_bulk_fn)(const void *table, const uint8_t (*addrs)[16], uint32_t *out, unsigned n);
+
+/* As ws_bench_fib_single_loop. */
+static ws_always_inline uint64_t ws_bench_fib6_single_loop(const void *table, const uint8_t (*addrs)[16],
+							    size_t n, unsigned passes, ws_bench_fib6_one_fn one)
+{
+	uint64_t sum = 0;
+
+	for (unsigned p = 0; p < passes; p++)
+		for (size_t i = 0; i < n; i++)
+			sum += one(table, addrs[i]);
+	return sum;
+}
+
+/* As ws_bench_fib_bulk_loop. */
+static ws_always_inline uint64_t ws_bench_fib6_bulk_loop(const void *table, const uint8_t (*addrs)[16], size_t n,
+							  unsigned passes, uint32_t *out, unsigned batch,
+							  ws_bench_fib6_bulk_fn bulk)
+{
+	uint64_t sum = 0;
+
+	for (unsigned p = 0; p < passes; p++)
+		for (size_t i = 0; i + batch <= n; i += batch) {
+			bulk(table, addrs + i, out, batch);
+			__asm__ volatile("" : : "r"(out) : "memory");
+		}
+	sum += out[0];
+	return sum;
+}
+
+/* As struct ws_bench_fib_ops, for IPv6. */
+struct ws_bench_fib6_ops {
+	const char *name; /* "wirespeed", "rte_lpm6" */
+	uint64_t (*run)(const void *table, const uint8_t (*addrs)[16], size_t n, unsigned passes, unsigned batch,
+			uint32_t *out);
+	void (*lookup_all)(const void *table, const uint8_t (*addrs)[16], size_t n, unsigned batch, uint32_t *out);
+};
+
+/* wirespeed's side: table is a struct ws_lpm6 *. */
+extern const struct ws_bench_fib6_ops ws_bench_fib_lpm6;
 
 #endif /* WS_BENCH_FIB_LOOPS_H */
