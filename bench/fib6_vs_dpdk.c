@@ -53,13 +53,13 @@
  * stderr a table and the goal check. Exit 0, 1 on a failure (a mismatch
  * included), 2 for a usage error.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,6 +73,7 @@
 #include "fib/lpm6.h"
 #include "fib/route_file.h"
 #include "fib/route_gen.h"
+#include "fib_common.h"
 #include "fib_loops.h"
 #include "peers/dpdk_fib.h"
 #include "peers/dpdk_fib6.h"
@@ -123,63 +124,6 @@ static void usage(FILE *out)
 		WS_BENCH_MAX_RUNS, WS_BENCH_RUNS_DEFAULT);
 }
 
-static void out_flush(void)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (errno == EPIPE)
-			exit(0);
-		fprintf(stderr, PROG ": writing output: %s\n", strerror(errno));
-		exit(1);
-	}
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* splitmix64, as ws-bench-fib */
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void series_finish(struct ws_bench_series *s)
-{
-	double sorted[WS_BENCH_MAX_RUNS];
-	unsigned n = s->runs;
-
-	memcpy(sorted, s->ns, n * sizeof(double));
-	qsort(sorted, n, sizeof(double), cmp_double);
-	s->min = sorted[0];
-	s->max = sorted[n - 1];
-	s->median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
-
-/* Shorter prefixes first, then address order: rte_lpm6's insertion order. */
-static int cmp_route_len(const void *a, const void *b)
-{
-	const struct ws_route *x = a, *y = b;
-
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return memcmp(x->addr, y->addr, 16);
-}
-
 /* out = the first len bits of p, then the bits of r (random) */
 static void addr_in_prefix(const uint8_t *p, unsigned len, const uint8_t *r, uint8_t *out)
 {
@@ -193,7 +137,7 @@ static void addr_in_prefix(const uint8_t *p, unsigned len, const uint8_t *r, uin
 
 static void rand_addr(uint64_t *s, uint8_t *out)
 {
-	uint64_t a = rng_next(s), b = rng_next(s);
+	uint64_t a = ws_fbench_rng(s), b = ws_fbench_rng(s);
 
 	memcpy(out, &a, 8);
 	memcpy(out + 8, &b, 8);
@@ -207,72 +151,10 @@ static void fmt6(const uint8_t *a, char *buf)
 
 /* ---- the table ---- */
 
-struct table {
-	char name[96];
-	struct ws_route *routes; /* IPv6, unique prefixes, nexthops assigned */
-	size_t n;
-	size_t n_v4_ignored;
-};
-
-static int load_table(struct table *t, const char *file, unsigned synthetic, uint64_t seed)
-{
-	struct ws_route_list list;
-	char err[512];
-	int rc;
-
-	ws_route_list_init(&list);
-	if (synthetic) {
-		rc = ws_route_gen(0, synthetic, seed, &list);
-		if (rc) {
-			fprintf(stderr, PROG ": ws_route_gen(%u): %s\n", synthetic, strerror(-rc));
-			return -1;
-		}
-		snprintf(t->name, sizeof(t->name), "synthetic6-%u-s%llu", synthetic, (unsigned long long)seed);
-	} else {
-		struct ws_route_file_opts opts = { .default_nexthop = 0 };
-		const char *base = strrchr(file, '/');
-		size_t len;
-
-		rc = ws_route_file_read(file, &opts, &list, err, sizeof(err));
-		if (rc) {
-			fprintf(stderr, PROG ": %s\n", err);
-			return -1;
-		}
-		base = base ? base + 1 : file;
-		if (!strcmp(base, DEFAULT_TABLE))
-			snprintf(t->name, sizeof(t->name), "gaissmai-v6");
-		else {
-			for (len = 0; base[len] && len + 1 < sizeof(t->name); len++)
-				t->name[len] = isalnum((unsigned char)base[len]) || strchr("._+-", base[len])
-						       ? base[len]
-						       : '_';
-			t->name[len] = 0;
-			if (len > 3 && !strcmp(t->name + len - 3, ".gz"))
-				t->name[len -= 3] = 0;
-			if (len > 4 && !strcmp(t->name + len - 4, ".txt"))
-				t->name[len - 4] = 0;
-		}
-	}
-	if (list.n_v6 == 0) {
-		fprintf(stderr, PROG ": the table has no IPv6 routes\n");
-		ws_route_list_free(&list);
-		return -1;
-	}
-	for (size_t i = 0; i < list.n_v6; i++)
-		list.v6[i].nexthop = (((uint32_t)i * 2654435761u) >> 8) % 4096u;
-	t->routes = list.v6;
-	t->n = list.n_v6;
-	t->n_v4_ignored = list.n_v4;
-	list.v6 = NULL;
-	list.n_v6 = 0;
-	ws_route_list_free(&list);
-	return 0;
-}
-
 /* tbl8 groups rte_lpm6 needs, about: one per distinct first-L-bits of the
  * prefixes longer than L, for L = 24, 32, ..., 120 (a prefix of length d
  * walks tbl24 then one tbl8 per further 8 bits). */
-static uint32_t tbl8_needed(const struct table *t)
+static uint32_t tbl8_needed(const struct ws_fbench_table *t)
 {
 	struct ws_route *keys = malloc((t->n ? t->n : 1) * sizeof(*keys));
 	uint64_t total = 0;
@@ -289,7 +171,7 @@ static uint32_t tbl8_needed(const struct table *t)
 				keys[k].len = 0;
 				k++;
 			}
-		qsort(keys, k, sizeof(*keys), cmp_route_len);
+		qsort(keys, k, sizeof(*keys), ws_fbench_cmp_route_len);
 		for (size_t i = 0; i < k; i++)
 			total += i == 0 || memcmp(keys[i].addr, keys[i - 1].addr, 16) != 0;
 	}
@@ -297,7 +179,7 @@ static uint32_t tbl8_needed(const struct table *t)
 	return total > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)total;
 }
 
-static int peer_fill(void *lpm, const struct table *t)
+static int peer_fill(void *lpm, const struct ws_fbench_table *t)
 {
 	struct ws_route *r = malloc(t->n * sizeof(*r));
 	bool half_routed[2] = { false, false };
@@ -308,7 +190,7 @@ static int peer_fill(void *lpm, const struct table *t)
 		return -1;
 	}
 	memcpy(r, t->routes, t->n * sizeof(*r));
-	qsort(r, t->n, sizeof(*r), cmp_route_len);
+	qsort(r, t->n, sizeof(*r), ws_fbench_cmp_route_len);
 	for (size_t i = 0; i < t->n; i++) {
 		char buf[INET6_ADDRSTRLEN];
 		int rc;
@@ -346,7 +228,7 @@ static int peer_fill(void *lpm, const struct table *t)
 /* ---- the address sets ---- */
 
 /* 0, 1 if the set is left out (note says why), -1 on error */
-static int make_addrs(enum addr_set set, const struct table *t, const struct ws_lpm6 *lpm, uint64_t seed,
+static int make_addrs(enum addr_set set, const struct ws_fbench_table *t, const struct ws_lpm6 *lpm, uint64_t seed,
 		      addr6 *out, char *note, size_t notelen)
 {
 	uint64_t s = seed * 0x2545f4914f6cdd1dull + (uint64_t)set * 0x9e3779b97f4a7c15ull + 1;
@@ -392,14 +274,14 @@ static int make_addrs(enum addr_set set, const struct table *t, const struct ws_
 	}
 	case SET_PREFIX:
 		for (size_t i = 0; i < NB_ADDRS; i++) {
-			const struct ws_route *p = &t->routes[rng_next(&s) % t->n];
+			const struct ws_route *p = &t->routes[ws_fbench_rng(&s) % t->n];
 
 			rand_addr(&s, r);
 			addr_in_prefix(p->addr, p->len, r, out[i]);
 		}
 		break;
 	case SET_REPEATED: {
-		size_t start = rng_next(&s) % t->n, pick = start;
+		size_t start = ws_fbench_rng(&s) % t->n, pick = start;
 		char b1[INET6_ADDRSTRLEN], b2[INET6_ADDRSTRLEN];
 
 		for (size_t k = 0; k < t->n; k++)
@@ -473,7 +355,7 @@ static void time_shape(const addr6 *addrs, unsigned batch, const void *tables[2]
 		}
 	for (unsigned i = 0; i < 2; i++) {
 		s[i].runs = runs;
-		series_finish(&s[i]);
+		ws_bench_series_finish(&s[i]);
 	}
 	*passes_out = passes;
 	__asm__ volatile("" : : "r"(sink));
@@ -485,7 +367,7 @@ int main(int argc, char **argv)
 	unsigned long long synthetic = 0, seed = 1;
 	unsigned runs = WS_BENCH_RUNS_DEFAULT;
 	char path[1024], err[512], lcore[16];
-	struct table t = { .name = "" };
+	struct ws_fbench_table t = { .name = "" };
 	int cpu[2], rc = 1;
 
 	for (int i = 1; i < argc; i++) {
@@ -571,9 +453,9 @@ int main(int argc, char **argv)
 	addr6 *addrs[NB_SETS] = { NULL };
 	bool have[NB_SETS] = { false };
 	uint32_t *ref = NULL, *got = NULL, *out = NULL;
-	double t_start = now_s();
+	double t_start = ws_fbench_now();
 
-	if (load_table(&t, file, (unsigned)synthetic, seed) != 0)
+	if (ws_fbench_load_table(&t, AF_INET6, PROG, file, DEFAULT_TABLE, "gaissmai-v6", (unsigned)synthetic, seed) != 0)
 		goto done;
 
 	printf("{\"bench\":\"machine\",");
@@ -582,27 +464,27 @@ int main(int argc, char **argv)
 	ws_bench_json_str(stdout, ws_bench_dpdk_version());
 	printf(",\"cpu\":%d,\"runs\":%u,\"eal\":\"--no-huge -m 4096 --no-pci --no-telemetry --no-shconf -l %s\"}\n",
 	       cpu[0], runs, lcore);
-	out_flush();
+	ws_fbench_out_flush(PROG);
 	fprintf(stderr, PROG ": %s, TSC %.3f GHz (%s), %s; CPU %d; median of %u runs\n", ws_cpu_model(),
 		ws_bench_tsc_ghz(), ws_tsc_source(), ws_bench_dpdk_version(), cpu[0], runs);
 	fprintf(stderr, "table %s: %zu IPv6 prefixes%s (%.1f s to read)\n", t.name, t.n,
-		t.n_v4_ignored ? " (IPv4 routes ignored)" : "", now_s() - t_start);
+		t.n_other_ignored ? " (IPv4 routes ignored)" : "", ws_fbench_now() - t_start);
 
 	/* ---- build: lpm6 several times (median), rte_lpm6 once ---- */
 	double b[LPM6_BUILDS];
 
 	for (unsigned i = 0; i < LPM6_BUILDS; i++) {
-		double t0 = now_s();
+		double t0 = ws_fbench_now();
 
 		ws_lpm6_free(lpm);
 		lpm = ws_lpm6_build(t.routes, t.n);
-		b[i] = now_s() - t0;
+		b[i] = ws_fbench_now() - t0;
 		if (!lpm) {
 			fprintf(stderr, PROG ": ws_lpm6_build: %s\n", strerror(errno));
 			goto done;
 		}
 	}
-	qsort(b, LPM6_BUILDS, sizeof(double), cmp_double);
+	qsort(b, LPM6_BUILDS, sizeof(double), ws_fbench_cmp_double);
 
 	uint32_t need8 = tbl8_needed(&t);
 	uint32_t nb_tbl8s = need8 + need8 / 4 > MIN_TBL8S ? need8 + need8 / 4 : MIN_TBL8S;
@@ -613,7 +495,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "building rte_lpm6 (%zu prefixes, increasing length, %u tbl8 groups for about %u needed) ...\n",
 		t.n, nb_tbl8s, need8);
 	{
-		double t0 = now_s();
+		double t0 = ws_fbench_now();
 
 		peer = ws_bench_rte_lpm6_create(max_rules, nb_tbl8s, err, sizeof(err));
 		if (!peer) {
@@ -622,7 +504,7 @@ int main(int argc, char **argv)
 		}
 		if (peer_fill(peer, &t) != 0)
 			goto done;
-		peer_s = now_s() - t0;
+		peer_s = ws_fbench_now() - t0;
 	}
 	heap1 = ws_bench_rte_heap_allocated();
 
@@ -642,7 +524,7 @@ int main(int argc, char **argv)
 	       "\"peer_order\":\"length\",\"peer_over_30s\":%s,\"ratio\":%.1f}\n",
 	       t.name, t.n, b[LPM6_BUILDS / 2], b[0], b[LPM6_BUILDS - 1], LPM6_BUILDS, peer_s,
 	       peer_s > SLOW_BUILD_S ? "true" : "false", peer_s / b[LPM6_BUILDS / 2]);
-	out_flush();
+	ws_fbench_out_flush(PROG);
 	fprintf(stderr, "memory: lpm6 %zu B (%.2f MiB, %.2f B/prefix); rte_lpm6 %.2f MiB allocated from DPDK's heap "
 			"(lookup tables %.2f MiB: tbl24 64 MiB + %u tbl8 groups; about %u groups needed, %.2f MiB)\n",
 		ours, (double)ours / 1048576.0, (double)ours / (double)t.n, (double)peer_alloc / 1048576.0,
@@ -690,7 +572,7 @@ int main(int argc, char **argv)
 		ws_bench_json_str(stdout, have[s] ? (notes[s][0] ? notes[s] : "drawn") : notes[s]);
 	}
 	printf("}\n");
-	out_flush();
+	ws_fbench_out_flush(PROG);
 	fprintf(stderr, "checked: both give the same nexthop for all %u addresses of every set in every shape\n",
 		NB_ADDRS);
 
@@ -717,7 +599,7 @@ int main(int argc, char **argv)
 			       1e3 / ser[0].median, ser[0].min, ser[0].max, ser[1].median, ser[1].min, ser[1].max,
 			       ratio[s][k], runs, passes * NB_ADDRS, ser[0].median * ghz, ser[1].median * ghz, cpu[0],
 			       ghz);
-			out_flush();
+			ws_fbench_out_flush(PROG);
 			fprintf(stderr, "%-15s %-6s %5u %9.3f %9.3f %6.2f%s %8.1f  %6.3f-%-8.3f %6.3f-%-8.3f\n",
 				set_names[s], batch ? "bulk" : "single", batch ? batch : 1, ser[0].median,
 				ser[1].median, ratio[s][k], ratio[s][k] < 1.0 ? "<" : " ", 1e3 / ser[0].median,
@@ -743,7 +625,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "  %-15s bulk ratio %.2f-%.2f: %s\n", set_names[s], lo, hi,
 			lo >= GOAL_RATIO ? "met at every batch" : hi >= GOAL_RATIO ? "met at some batches" : "NOT met");
 	}
-	fprintf(stderr, PROG ": %.0f s in all\n", now_s() - t_start);
+	fprintf(stderr, PROG ": %.0f s in all\n", ws_fbench_now() - t_start);
 	rc = 0;
 done:
 	for (unsigned s = 0; s < NB_SETS; s++)

@@ -15,7 +15,7 @@
  * --no-telemetry --no-shconf -l CPU (rte_lpm's tbl24 alone is 64 MiB), so no
  * setup is needed. Takes about 20 s plus rte_lpm's build, which is itself
  * about 50 s on the full table (rte_lpm_add checks each new prefix against
- * every rule of its length, see cmp_route_len). Results: docs/PERFORMANCE.md.
+ * every rule of its length, see ws_fbench_cmp_route_len). Results: docs/PERFORMANCE.md.
  *
  * The table: the file's (or generator's) IPv4 routes; IPv6 ones are
  * ignored. Every prefix i (its position in the file, or in the generator's
@@ -53,13 +53,13 @@
  * as a table, and the goal check. Exit 0, 1 on a failure (a mismatch
  * included), 2 for a usage error.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,6 +72,7 @@
 #include "fib/lpm4.h"
 #include "fib/route_file.h"
 #include "fib/route_gen.h"
+#include "fib_common.h"
 #include "fib_loops.h"
 #include "peers/dpdk_fib.h"
 
@@ -79,6 +80,7 @@
 #define WS_SOURCE_ROOT "."
 #endif
 
+#define PROG "ws-bench-fib"
 #define DEFAULT_TABLE "rib-v4-gaissmai-tier1-2023-02.txt.gz"
 #define NB_ADDRS (1u << 20)
 /* Each timed run lasts about this long on wirespeed's side. */
@@ -123,75 +125,11 @@ static void usage(FILE *out)
 		WS_BENCH_MAX_RUNS, WS_BENCH_RUNS_DEFAULT);
 }
 
-/* A closed pipe (e.g. `| head`) ends the run quietly, as wirespeed does. */
-static void out_flush(void)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (errno == EPIPE)
-			exit(0);
-		fprintf(stderr, "ws-bench-fib: writing output: %s\n", strerror(errno));
-		exit(1);
-	}
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* splitmix64: small, seedable, the same sequence on every machine. */
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void series_finish(struct ws_bench_series *s)
-{
-	double sorted[WS_BENCH_MAX_RUNS];
-	unsigned n = s->runs;
-
-	memcpy(sorted, s->ns, n * sizeof(double));
-	qsort(sorted, n, sizeof(double), cmp_double);
-	s->min = sorted[0];
-	s->max = sorted[n - 1];
-	s->median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-/* Insertion order for rte_lpm by default: shorter prefixes first, address
- * order within a length, so that no covering prefix is written over entries
- * its more-specifics already own. Measured on the full table, this order and
- * the file's take the same time (about 50 s): perf puts 99% of rte_lpm_add
- * in its scan for a duplicate among the rules of the same depth, which is
- * linear per add, so quadratic in the prefixes per length, in any order. */
-static int cmp_route_len(const void *a, const void *b)
-{
-	const struct ws_route *x = a, *y = b;
-	uint32_t ax = ws_fib_v4_from_bytes(x->addr), ay = ws_fib_v4_from_bytes(y->addr);
-
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return ax < ay ? -1 : ax > ay;
 }
 
 static uint32_t prefix_mask(unsigned len)
@@ -221,73 +159,8 @@ static long thp_kb(void)
 
 /* ---- the table ---- */
 
-struct table {
-	char name[96];
-	struct ws_route *routes; /* IPv4, unique prefixes, nexthops assigned */
-	size_t n;
-	size_t n_v6_ignored;
-};
-
-static int load_table(struct table *t, const char *file, unsigned synthetic, uint64_t seed)
-{
-	struct ws_route_list list;
-	char err[512];
-	int rc;
-
-	ws_route_list_init(&list);
-	if (synthetic) {
-		rc = ws_route_gen(synthetic, 0, seed, &list);
-		if (rc) {
-			fprintf(stderr, "ws-bench-fib: ws_route_gen(%u): %s\n", synthetic, strerror(-rc));
-			return -1;
-		}
-		snprintf(t->name, sizeof(t->name), "synthetic-%u-s%llu", synthetic, (unsigned long long)seed);
-	} else {
-		struct ws_route_file_opts opts = { .default_nexthop = 0 };
-		const char *base = strrchr(file, '/');
-		size_t len;
-
-		rc = ws_route_file_read(file, &opts, &list, err, sizeof(err));
-		if (rc) {
-			fprintf(stderr, "ws-bench-fib: %s\n", err);
-			return -1;
-		}
-		/* the default table by its short name, others by file name */
-		base = base ? base + 1 : file;
-		if (!strcmp(base, DEFAULT_TABLE))
-			snprintf(t->name, sizeof(t->name), "gaissmai-v4");
-		else {
-			/* characters JSON or a shell would need quoted become '_' */
-			for (len = 0; base[len] && len + 1 < sizeof(t->name); len++)
-				t->name[len] = isalnum((unsigned char)base[len]) || strchr("._+-", base[len])
-						       ? base[len]
-						       : '_';
-			t->name[len] = 0;
-			if (len > 3 && !strcmp(t->name + len - 3, ".gz"))
-				t->name[len -= 3] = 0;
-			if (len > 4 && !strcmp(t->name + len - 4, ".txt"))
-				t->name[len - 4] = 0;
-		}
-	}
-	if (list.n_v4 == 0) {
-		fprintf(stderr, "ws-bench-fib: the table has no IPv4 routes\n");
-		ws_route_list_free(&list);
-		return -1;
-	}
-	/* the readers give unique, canonical prefixes; the nexthops are ours */
-	for (size_t i = 0; i < list.n_v4; i++)
-		list.v4[i].nexthop = (((uint32_t)i * 2654435761u) >> 8) % 4096u;
-	t->routes = list.v4;
-	t->n = list.n_v4;
-	t->n_v6_ignored = list.n_v6;
-	list.v4 = NULL;
-	list.n_v4 = 0;
-	ws_route_list_free(&list);
-	return 0;
-}
-
 /* tbl8 groups rte_lpm needs: one per /24 that holds a longer prefix. */
-static uint32_t tbl8_needed(const struct table *t)
+static uint32_t tbl8_needed(const struct ws_fbench_table *t)
 {
 	uint32_t *keys = malloc((t->n ? t->n : 1) * sizeof(*keys));
 	size_t k = 0;
@@ -306,7 +179,7 @@ static uint32_t tbl8_needed(const struct table *t)
 }
 
 /* Fill rte_lpm with the table in the chosen order; 0 or -1 (message printed). */
-static int peer_fill(void *lpm, const struct table *t, bool by_length)
+static int peer_fill(void *lpm, const struct ws_fbench_table *t, bool by_length)
 {
 	const struct ws_route *r = t->routes;
 	struct ws_route *sorted = NULL;
@@ -320,7 +193,7 @@ static int peer_fill(void *lpm, const struct table *t, bool by_length)
 			return -1;
 		}
 		memcpy(sorted, t->routes, t->n * sizeof(*sorted));
-		qsort(sorted, t->n, sizeof(*sorted), cmp_route_len);
+		qsort(sorted, t->n, sizeof(*sorted), ws_fbench_cmp_route_len);
 		r = sorted;
 	}
 	for (size_t i = 0; i < t->n; i++) {
@@ -355,7 +228,7 @@ static int peer_fill(void *lpm, const struct table *t, bool by_length)
 
 /* ---- the address sets ---- */
 
-static int make_addrs(enum addr_set set, const struct table *t, const struct ws_lpm4 *lpm, uint64_t seed,
+static int make_addrs(enum addr_set set, const struct ws_fbench_table *t, const struct ws_lpm4 *lpm, uint64_t seed,
 		      uint32_t *out, char *note, size_t notelen)
 {
 	/* one PRNG stream per set, so one set does not depend on another */
@@ -369,7 +242,7 @@ static int make_addrs(enum addr_set set, const struct table *t, const struct ws_
 		/* membership through lpm4; its answers for every one of these
 		 * addresses are then checked against rte_lpm's */
 		for (size_t i = 0; i < NB_ADDRS;) {
-			uint32_t a = (uint32_t)rng_next(&s);
+			uint32_t a = (uint32_t)ws_fbench_rng(&s);
 
 			if (++tries > (1ull << 34)) {
 				fprintf(stderr, "ws-bench-fib: the table routes too little of the space to draw %s\n",
@@ -384,11 +257,11 @@ static int make_addrs(enum addr_set set, const struct table *t, const struct ws_
 	}
 	case SET_ANY:
 		for (size_t i = 0; i < NB_ADDRS; i++)
-			out[i] = (uint32_t)rng_next(&s);
+			out[i] = (uint32_t)ws_fbench_rng(&s);
 		break;
 	case SET_PREFIX:
 		for (size_t i = 0; i < NB_ADDRS; i++) {
-			uint64_t x = rng_next(&s);
+			uint64_t x = ws_fbench_rng(&s);
 			const struct ws_route *r = &t->routes[(x >> 32) % t->n];
 			uint32_t m = prefix_mask(r->len);
 
@@ -398,7 +271,7 @@ static int make_addrs(enum addr_set set, const struct table *t, const struct ws_
 	case SET_REPEATED: {
 		/* a /24 from a random place in the table, or any prefix if the
 		 * table has no /24 */
-		size_t start = rng_next(&s) % t->n, pick = start;
+		size_t start = ws_fbench_rng(&s) % t->n, pick = start;
 		uint32_t a;
 
 		for (size_t k = 0; k < t->n; k++)
@@ -407,7 +280,7 @@ static int make_addrs(enum addr_set set, const struct table *t, const struct ws_
 				break;
 			}
 		a = (ws_fib_v4_from_bytes(t->routes[pick].addr) & prefix_mask(t->routes[pick].len)) |
-		    ((uint32_t)rng_next(&s) & ~prefix_mask(t->routes[pick].len));
+		    ((uint32_t)ws_fbench_rng(&s) & ~prefix_mask(t->routes[pick].len));
 		for (size_t i = 0; i < NB_ADDRS; i++)
 			out[i] = a;
 		snprintf(note, notelen, "%u.%u.%u.%u (in %u.%u.%u.%u/%u)", a >> 24, a >> 16 & 255, a >> 8 & 255,
@@ -477,7 +350,7 @@ static int time_shape(const uint32_t *addrs, unsigned batch, const void *tables[
 		}
 	for (unsigned i = 0; i < 2; i++) {
 		s[i].runs = runs;
-		series_finish(&s[i]);
+		ws_bench_series_finish(&s[i]);
 	}
 	*passes_out = passes;
 	/* the checksums are only there to keep the lookups alive */
@@ -492,7 +365,7 @@ int main(int argc, char **argv)
 	unsigned runs = WS_BENCH_RUNS_DEFAULT;
 	bool peer_by_length = true, peer_thp = false;
 	char path[1024], err[512], lcore[16];
-	struct table t = { .name = "" };
+	struct ws_fbench_table t = { .name = "" };
 	int cpu[2], rc = 1;
 
 	for (int i = 1; i < argc; i++) {
@@ -585,9 +458,9 @@ int main(int argc, char **argv)
 	struct ws_lpm4 *lpm = NULL;
 	void *peer = NULL, *peer_copy = NULL;
 	uint32_t *addrs[NB_SETS] = { NULL }, *ref = NULL, *got = NULL, *out = NULL;
-	double t_start = now_s();
+	double t_start = ws_fbench_now();
 
-	if (load_table(&t, file, (unsigned)synthetic, seed) != 0)
+	if (ws_fbench_load_table(&t, AF_INET, PROG, file, DEFAULT_TABLE, "gaissmai-v4", (unsigned)synthetic, seed) != 0)
 		goto done;
 
 	printf("{\"bench\":\"machine\",");
@@ -596,27 +469,27 @@ int main(int argc, char **argv)
 	ws_bench_json_str(stdout, ws_bench_dpdk_version());
 	printf(",\"cpu\":%d,\"runs\":%u,\"eal\":\"--no-huge -m 2048 --no-pci --no-telemetry --no-shconf -l %s\"}\n",
 	       cpu[0], runs, lcore);
-	out_flush();
+	ws_fbench_out_flush(PROG);
 	fprintf(stderr, "ws-bench-fib: %s, TSC %.3f GHz (%s), %s; CPU %d; median of %u runs\n", ws_cpu_model(),
 		ws_bench_tsc_ghz(), ws_tsc_source(), ws_bench_dpdk_version(), cpu[0], runs);
 	fprintf(stderr, "table %s: %zu IPv4 prefixes%s (%.1f s to read)\n", t.name, t.n,
-		t.n_v6_ignored ? " (IPv6 routes ignored)" : "", now_s() - t_start);
+		t.n_other_ignored ? " (IPv6 routes ignored)" : "", ws_fbench_now() - t_start);
 
 	/* ---- build: lpm4 several times (median), rte_lpm once ---- */
 	double b[LPM4_BUILDS];
 
 	for (unsigned i = 0; i < LPM4_BUILDS; i++) {
-		double t0 = now_s();
+		double t0 = ws_fbench_now();
 
 		ws_lpm4_free(lpm);
 		lpm = ws_lpm4_build(t.routes, t.n);
-		b[i] = now_s() - t0;
+		b[i] = ws_fbench_now() - t0;
 		if (!lpm) {
 			fprintf(stderr, "ws-bench-fib: ws_lpm4_build: %s\n", strerror(errno));
 			goto done;
 		}
 	}
-	qsort(b, LPM4_BUILDS, sizeof(double), cmp_double);
+	qsort(b, LPM4_BUILDS, sizeof(double), ws_fbench_cmp_double);
 
 	uint32_t need8 = tbl8_needed(&t);
 	uint32_t nb_tbl8s = need8 + need8 / 8 > MIN_TBL8S ? need8 + need8 / 8 : MIN_TBL8S;
@@ -626,7 +499,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "building rte_lpm (%zu prefixes, %s order; about 50 s for a full table here) ...\n", t.n,
 		peer_by_length ? "increasing length" : "file");
 	{
-		double t0 = now_s();
+		double t0 = ws_fbench_now();
 
 		peer = ws_bench_rte_lpm_create(max_rules, nb_tbl8s, err, sizeof(err));
 		if (!peer) {
@@ -635,7 +508,7 @@ int main(int argc, char **argv)
 		}
 		if (peer_fill(peer, &t, peer_by_length) != 0)
 			goto done;
-		peer_s = now_s() - t0;
+		peer_s = ws_fbench_now() - t0;
 	}
 	uint32_t used8 = ws_bench_rte_lpm_tbl8_used(peer, nb_tbl8s);
 	size_t g8 = ws_bench_rte_lpm_tbl8_group_bytes();
@@ -664,7 +537,7 @@ int main(int argc, char **argv)
 	       "\"peer_order\":\"%s\",\"peer_over_30s\":%s,\"ratio\":%.1f}\n",
 	       t.name, t.n, b[LPM4_BUILDS / 2], b[0], b[LPM4_BUILDS - 1], LPM4_BUILDS, peer_s,
 	       peer_by_length ? "length" : "file", peer_s > SLOW_BUILD_S ? "true" : "false", peer_s / b[LPM4_BUILDS / 2]);
-	out_flush();
+	ws_fbench_out_flush(PROG);
 	fprintf(stderr, "memory: lpm4 %zu B (%.2f MiB, %.2f B/prefix); rte_lpm %zu B (%.2f MiB, %.2f B/prefix: tbl24 "
 			"64 MiB + %u of %u tbl8 groups in use; %.2f MiB allocated)\n",
 		ours, (double)ours / 1048576.0, (double)ours / (double)t.n, peer_used, (double)peer_used / 1048576.0,
@@ -731,7 +604,7 @@ int main(int argc, char **argv)
 			       1e3 / ser[0].median, ser[0].min, ser[0].max, ser[1].median, ser[1].min, ser[1].max,
 			       ratio[s][k], runs, passes * NB_ADDRS, ser[0].median * ghz, ser[1].median * ghz, cpu[0],
 			       ghz);
-			out_flush();
+			ws_fbench_out_flush(PROG);
 			fprintf(stderr, "%-15s %-6s %5u %9.3f %9.3f %6.2f%s %8.1f  %6.3f-%-8.3f %6.3f-%-8.3f\n",
 				set_names[s], batch ? "bulk" : "single", batch ? batch : 1, ser[0].median,
 				ser[1].median, ratio[s][k], ratio[s][k] < 1.0 ? "<" : " ", 1e3 / ser[0].median,
@@ -752,7 +625,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "  %-15s bulk ratio %.2f-%.2f: %s\n", set_names[s], lo, hi,
 			lo >= GOAL_RATIO ? "met at every batch" : hi >= GOAL_RATIO ? "met at some batches" : "NOT met");
 	}
-	fprintf(stderr, "ws-bench-fib: %.0f s in all\n", now_s() - t_start);
+	fprintf(stderr, "ws-bench-fib: %.0f s in all\n", ws_fbench_now() - t_start);
 	rc = 0;
 done:
 	for (unsigned s = 0; s < NB_SETS; s++)

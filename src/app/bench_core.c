@@ -310,7 +310,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void series_finish(struct ws_bench_series *s)
+void ws_bench_series_finish(struct ws_bench_series *s)
 {
 	double sorted[WS_BENCH_MAX_RUNS];
 	unsigned n = s->runs;
@@ -381,7 +381,7 @@ static int compare(run_fn run, const void *const *ops, void *const *objs_of, con
 			out[i].ns[r] = (double)ticks * tsc_ns / (double)n;
 		}
 	for (unsigned i = 0; i < nimpl; i++)
-		series_finish(&out[i]);
+		ws_bench_series_finish(&out[i]);
 	free(a);
 	return 0;
 fail:

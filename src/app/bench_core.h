@@ -167,6 +167,9 @@ struct ws_bench_series {
 /* CPUs the shapes run on: the first two of the process's affinity mask,
  * read once (call before anything pins the calling thread). Returns how
  * many there are (1 or 2); two-thread shapes need 2. */
+/* Median, min and max of s->ns[0..runs) into s (control path). */
+void ws_bench_series_finish(struct ws_bench_series *s);
+
 int ws_bench_cpus(int cpu[2]);
 
 /*
