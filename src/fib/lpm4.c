@@ -51,6 +51,27 @@ void ws_lpm4_free(struct ws_lpm4 *lpm)
 	free(lpm);
 }
 
+int ws_lpm4_update(struct ws_lpm4 *lpm, const struct ws_rib *rib, const uint8_t *addr, unsigned len)
+{
+	int rc;
+
+	if (ws_rib_family(rib) != AF_INET)
+		return -EINVAL;
+	rc = ws_trie_update(&lpm->trie, rib, addr, len);
+	lpm->nb_routes = (uint32_t)ws_rib_count(rib);
+	return rc;
+}
+
+void ws_lpm4_reclaim(struct ws_lpm4 *lpm)
+{
+	ws_trie_reclaim(&lpm->trie);
+}
+
+size_t ws_lpm4_retired(const struct ws_lpm4 *lpm)
+{
+	return ws_trie_retired(&lpm->trie);
+}
+
 size_t ws_lpm4_memory(const struct ws_lpm4 *lpm)
 {
 	return ws_trie_memory(&lpm->trie);
@@ -81,7 +102,7 @@ void ws_lpm4_lookup_bulk(const struct ws_lpm4 *lpm, const uint32_t *addrs, uint3
 		 * under random traffic; they are selects and unconditional list
 		 * writes, so that nothing mispredicts. */
 		for (unsigned i = 0; i < m; i++) {
-			uint32_t e = direct[a[i] >> (32 - WS_LPM4_DIRECT_BITS)];
+			uint32_t e = ws_trie_direct(direct, a[i] >> (32 - WS_LPM4_DIRECT_BITS));
 
 			out[i] = ws_trie_leaf((uint16_t)e); /* overwritten later for node lanes */
 			cur[i] = e;

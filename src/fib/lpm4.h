@@ -52,6 +52,27 @@ struct ws_lpm4 *ws_lpm4_build_rib(const struct ws_rib *rib);
 
 void ws_lpm4_free(struct ws_lpm4 *lpm);
 
+/*
+ * Control path, one writer; lookups may run concurrently in other threads.
+ * After rib (the IPv4 RIB the structure stands for) changed the prefix
+ * addr/len (16-byte form, fib.h), bring the compiled structure in line:
+ * the part the prefix covers is recompiled from the RIB into fresh memory
+ * and switched in with atomic stores, so that a concurrent lookup answers
+ * either as before or as after. The memory it replaced is retired; call
+ * ws_lpm4_reclaim() once no lookup that started before this call can
+ * still run (an RCU grace period; src/fib/fib_table.h does this).
+ * Returns 0; -EINVAL (length over 32, a nexthop >= WS_FIB_MAX_NEXTHOPS
+ * in rib, an IPv6 RIB); -ENOSPC when the headroom reserved at build
+ * time is used up; -ENOMEM. After an error, rebuild (ws_lpm4_build_rib).
+ */
+int ws_lpm4_update(struct ws_lpm4 *lpm, const struct ws_rib *rib, const uint8_t *addr, unsigned len);
+
+/* Control path: reuse the memory retired by updates, after a grace period. */
+void ws_lpm4_reclaim(struct ws_lpm4 *lpm);
+
+/* Control path: entries retired by updates and not reclaimed yet. */
+size_t ws_lpm4_retired(const struct ws_lpm4 *lpm);
+
 /* Control path: bytes of memory the lookup structure occupies. */
 size_t ws_lpm4_memory(const struct ws_lpm4 *lpm);
 
@@ -69,7 +90,7 @@ static ws_always_inline unsigned ws_lpm4__slot(uint32_t addr, unsigned pos)
 static inline uint32_t ws_lpm4_lookup(const struct ws_lpm4 *lpm, uint32_t addr)
 {
 	const struct ws_trie *t = &lpm->trie;
-	uint32_t e = t->direct[addr >> (32 - WS_LPM4_DIRECT_BITS)];
+	uint32_t e = ws_trie_direct(t->direct, addr >> (32 - WS_LPM4_DIRECT_BITS));
 	unsigned pos = WS_LPM4_DIRECT_BITS;
 
 	if (e & WS_TRIE_DIRECT_LEAF)

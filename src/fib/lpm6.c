@@ -51,6 +51,27 @@ void ws_lpm6_free(struct ws_lpm6 *lpm)
 	free(lpm);
 }
 
+int ws_lpm6_update(struct ws_lpm6 *lpm, const struct ws_rib *rib, const uint8_t *addr, unsigned len)
+{
+	int rc;
+
+	if (ws_rib_family(rib) != AF_INET6)
+		return -EINVAL;
+	rc = ws_trie_update(&lpm->trie, rib, addr, len);
+	lpm->nb_routes = (uint32_t)ws_rib_count(rib);
+	return rc;
+}
+
+void ws_lpm6_reclaim(struct ws_lpm6 *lpm)
+{
+	ws_trie_reclaim(&lpm->trie);
+}
+
+size_t ws_lpm6_retired(const struct ws_lpm6 *lpm)
+{
+	return ws_trie_retired(&lpm->trie);
+}
+
 size_t ws_lpm6_memory(const struct ws_lpm6 *lpm)
 {
 	return ws_trie_memory(&lpm->trie);
@@ -82,7 +103,7 @@ void ws_lpm6_lookup_bulk(const struct ws_lpm6 *lpm, const uint8_t (*addrs)[16], 
 		/* selects and unconditional list writes, as in lpm4.c: the
 		 * outcomes are random under random traffic */
 		for (unsigned i = 0; i < m; i++) {
-			uint32_t e = direct[(unsigned)(key[i] >> (128 - WS_LPM6_DIRECT_BITS))];
+			uint32_t e = ws_trie_direct(direct, (uint32_t)(key[i] >> (128 - WS_LPM6_DIRECT_BITS)));
 
 			out[i] = ws_trie_leaf((uint16_t)e);
 			cur[i] = e;

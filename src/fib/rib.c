@@ -447,10 +447,16 @@ int ws_rib_get(const struct ws_rib *rib, const uint8_t *addr, unsigned len, uint
 int ws_rib_lookup(const struct ws_rib *rib, const uint8_t *addr, uint32_t *nexthop,
 		  unsigned *matched_len)
 {
+	return ws_rib_lookup_covering(rib, addr, rib->max_len, nexthop, matched_len);
+}
+
+int ws_rib_lookup_covering(const struct ws_rib *rib, const uint8_t *addr, unsigned max_len,
+			   uint32_t *nexthop, unsigned *matched_len)
+{
 	const struct ws_rib_node *n = rib->root, *best = NULL;
 	struct rib_key k = key_from_bytes(rib, addr);
 
-	while (n && node_covers(rib, n, &k)) {
+	while (n && n->len <= max_len && node_covers(rib, n, &k)) {
 		if (n->is_route)
 			best = n;
 		if (n->len == rib->max_len)

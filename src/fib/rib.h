@@ -67,6 +67,12 @@ int ws_rib_get(const struct ws_rib *rib, const uint8_t *addr, unsigned len, uint
 int ws_rib_lookup(const struct ws_rib *rib, const uint8_t *addr, uint32_t *nexthop,
 		  unsigned *matched_len);
 
+/* Control path: as ws_rib_lookup(), among the routes no longer than max_len
+ * only: the prefix that covers all of addr/max_len (what an incremental
+ * recompile of that range takes as its background). */
+int ws_rib_lookup_covering(const struct ws_rib *rib, const uint8_t *addr, unsigned max_len,
+			   uint32_t *nexthop, unsigned *matched_len);
+
 /* Control path: number of routes (glue nodes not counted). */
 size_t ws_rib_count(const struct ws_rib *rib);
 

@@ -36,14 +36,20 @@ struct ws_trie_node {
 	uint32_t child_base; /* index of this node's first child node */
 };
 
+/* Leaf index that always holds WS_TRIE_LEAF_MISS (see ws_trie_reclaim). */
+#define WS_TRIE_POISON_LEAF 0u
+
+struct ws_trie_space; /* control path: headroom, free and retired blocks */
+
 struct ws_trie {
-	uint32_t *direct; /* [1 << direct_bits] */
-	struct ws_trie_node *nodes;
+	uint32_t *direct; /* [1 << direct_bits]; entries change under readers (atomic stores) */
+	struct ws_trie_node *nodes; /* blocks never change while a reader can reach them */
 	uint16_t *leaves;
-	uint32_t nb_nodes;
+	uint32_t nb_nodes;  /* entries in use or free (high-water mark) */
 	uint32_t nb_leaves;
 	uint32_t direct_bits;
 	uint32_t key_bits;
+	struct ws_trie_space *space;
 };
 
 /*
@@ -60,11 +66,43 @@ int ws_trie_build(struct ws_trie *t, const struct ws_route *routes, size_t n, un
 struct ws_rib;
 int ws_trie_build_rib(struct ws_trie *t, const struct ws_rib *rib, unsigned direct_bits);
 
+/*
+ * Control path, one writer at a time, readers may run concurrently: after
+ * the RIB changed addr/len (added, deleted or replaced; rib must be the one
+ * of the trie's family), recompile the trie's part that the prefix covers
+ * from the RIB and publish it with atomic stores to direct entries. A reader
+ * sees each direct entry's range either as before or as after. Replaced
+ * blocks are retired: they stay intact until ws_trie_reclaim().
+ * Returns 0; -EINVAL (length over key_bits, a nexthop >= WS_FIB_MAX_NEXTHOPS
+ * in the RIB, a RIB of the other family); -ENOSPC when the headroom reserved
+ * at build time is used up, or -ENOMEM. After an error some direct entries
+ * of a short prefix may be updated and others not: rebuild the trie.
+ */
+int ws_trie_update(struct ws_trie *t, const struct ws_rib *rib, const uint8_t *addr, unsigned len);
+
+/* Control path: make the blocks retired so far reusable (and poison them).
+ * Only after a grace period: no reader may still be inside a lookup that
+ * started before they were retired. */
+void ws_trie_reclaim(struct ws_trie *t);
+
+/* Control path: entries (nodes + leaves) retired since the last reclaim. */
+size_t ws_trie_retired(const struct ws_trie *t);
+
 /* Control path: free what ws_trie_build() allocated (t itself is the caller's). */
 void ws_trie_release(struct ws_trie *t);
 
-/* Control path: bytes the lookup structure occupies. */
+/* Control path: bytes the lookup structure occupies (free blocks included;
+ * the unused headroom is not, as it is never touched). */
 size_t ws_trie_memory(const struct ws_trie *t);
+
+/* Data path: read a direct entry. Updates switch entries under readers with
+ * release stores after writing the blocks they point to; the acquire load
+ * pairs with that (a plain MOV on x86: it only keeps the compiler from
+ * moving the node loads above it). */
+static ws_always_inline uint32_t ws_trie_direct(const uint32_t *direct, uint32_t idx)
+{
+	return __atomic_load_n(&direct[idx], __ATOMIC_ACQUIRE);
+}
 
 /* Data path: the nexthop a 16-bit leaf stands for. */
 static ws_always_inline uint32_t ws_trie_leaf(uint16_t leaf)
