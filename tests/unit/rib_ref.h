@@ -14,16 +14,7 @@
 
 #include "fib/rib.h"
 
-static uint64_t rng = 1;
-
-static inline uint64_t rnd(void)
-{
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
+#include "test_rng.h"
 
 static inline unsigned bits_of(int family)
 {

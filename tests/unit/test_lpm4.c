@@ -34,17 +34,7 @@ static struct ws_lpm4 *build4(const struct r4 *r, size_t n)
 	return lpm;
 }
 
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	/* splitmix64: reproducible tests */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
+#include "test_rng.h"
 
 static uint32_t mask(unsigned len)
 {

@@ -18,18 +18,13 @@
 #include "fib/route_file.h"
 #include "fib/route_gen.h"
 #include "shared_data.h"
+#include "test_rng.h"
 
 #define NB_RANDOM (1u << 20)
 
-static uint64_t rng = 12345;
-
 static uint32_t rnd32(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return (uint32_t)(z ^ (z >> 31));
+	return (uint32_t)rnd();
 }
 
 static void compare(const struct ws_rib *rib, const struct ws_lpm4 *lpm, const uint32_t *addrs, size_t n)
@@ -132,6 +127,7 @@ static void test_synthetic_full(void **state)
 
 int main(void)
 {
+	rng_state = 12345; /* the seed these tests were written with */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gaissmai_full),
 		cmocka_unit_test(test_pyasn_routeviews),

@@ -24,18 +24,8 @@
 #include "fib/lpm6.h"
 #include "fib/rib.h"
 #include "fib/route_gen.h"
+#include "test_rng.h"
 
-static uint64_t rng_state = 1;
-
-static uint64_t rnd(void)
-{
-	/* splitmix64: reproducible tests */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* One family's RIB and compiled structure, behind one interface. */
 struct table {

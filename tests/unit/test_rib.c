@@ -204,7 +204,7 @@ static void random_vs_reference(int family, uint64_t seed)
 	static struct ref ref;
 	struct ws_rib *rib = ws_rib_create(family);
 
-	rng = seed;
+	rng_state = seed;
 	ref.n = 0;
 	for (int i = 0; i < 3000; i++) {
 		struct ws_route r = { .nexthop = (uint32_t)(rnd() % 1000) };
@@ -272,7 +272,7 @@ static void add_delete_stream(int family)
 	struct ws_rib_stats st;
 	size_t max_nodes = 0;
 
-	rng = 77 + (uint64_t)family;
+	rng_state = 77 + (uint64_t)family;
 	ref.n = 0;
 	for (size_t i = 0; i < 4000; i++) {
 		unsigned len;

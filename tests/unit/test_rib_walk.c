@@ -62,7 +62,7 @@ static void walk_range_vs_walk(int family)
 	static struct walked all, part;
 	struct ws_rib *rib = ws_rib_create(family);
 
-	rng = 500 + (uint64_t)family;
+	rng_state = 500 + (uint64_t)family;
 	ref.n = 0;
 	for (int i = 0; i < 2000; i++) {
 		struct ws_route r = { .nexthop = (uint32_t)i };
@@ -153,7 +153,7 @@ static void test_replace_bulk(void **state)
 		struct ws_rib *one = ws_rib_create(fams[f]), *bulk = ws_rib_create(fams[f]);
 		size_t n = 0;
 
-		rng = 900 + (uint64_t)f;
+		rng_state = 900 + (uint64_t)f;
 		for (; n < 6000; n++) {
 			unsigned len;
 
