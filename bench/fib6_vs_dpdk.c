@@ -74,6 +74,7 @@
 #include "fib/route_file.h"
 #include "fib/route_gen.h"
 #include "fib_common.h"
+#include "fib_update.h"
 #include "fib_loops.h"
 #include "peers/dpdk_fib.h"
 #include "peers/dpdk_fib6.h"
@@ -361,6 +362,13 @@ static void time_shape(const addr6 *addrs, unsigned batch, const void *tables[2]
 	__asm__ volatile("" : : "r"(sink));
 }
 
+/* One change of the update stream on the rte_lpm6 peer. */
+static int peer_change(void *peer, const struct ws_route *r, const struct ws_fbench_op *op)
+{
+	return op->add ? ws_bench_rte_lpm6_add(peer, r->addr, r->len, op->nexthop)
+		       : ws_bench_rte_lpm6_delete(peer, r->addr, r->len);
+}
+
 int main(int argc, char **argv)
 {
 	const char *file = NULL;
@@ -433,7 +441,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	ws_bench_cpus(cpu);
+	int nb_cpus = ws_bench_cpus(cpu);
 	snprintf(lcore, sizeof(lcore), "%d", cpu[0]);
 	char *eal_argv[] = {
 		argv[0], "--no-huge", "-m", "4096", "--no-pci", "--no-telemetry", "--no-shconf",
@@ -625,6 +633,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "  %-15s bulk ratio %.2f-%.2f: %s\n", set_names[s], lo, hi,
 			lo >= GOAL_RATIO ? "met at every batch" : hi >= GOAL_RATIO ? "met at some batches" : "NOT met");
 	}
+	/* ---- route changes on the full table (rte_lpm6's tables change now) ---- */
+	if (have[0] && ws_fbench_update_run(PROG, "lpm6_update", AF_INET6, &t, seed, addrs[0], NB_ADDRS, peer_change,
+					    peer, "rte_lpm6", nb_cpus > 1 ? cpu[1] : -1) != 0)
+		goto done;
 	fprintf(stderr, PROG ": %.0f s in all\n", ws_fbench_now() - t_start);
 	rc = 0;
 done:

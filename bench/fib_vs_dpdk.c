@@ -73,6 +73,7 @@
 #include "fib/route_file.h"
 #include "fib/route_gen.h"
 #include "fib_common.h"
+#include "fib_update.h"
 #include "fib_loops.h"
 #include "peers/dpdk_fib.h"
 
@@ -358,6 +359,13 @@ static int time_shape(const uint32_t *addrs, unsigned batch, const void *tables[
 	return 0;
 }
 
+/* One change of the update stream on the rte_lpm peer. */
+static int peer_change(void *peer, const struct ws_route *r, const struct ws_fbench_op *op)
+{
+	return op->add ? ws_bench_rte_lpm_add(peer, ws_fib_v4_from_bytes(r->addr), r->len, op->nexthop)
+		       : ws_bench_rte_lpm_delete(peer, ws_fib_v4_from_bytes(r->addr), r->len);
+}
+
 int main(int argc, char **argv)
 {
 	const char *file = NULL;
@@ -439,7 +447,7 @@ int main(int argc, char **argv)
 
 	/* One CPU: the first of our affinity mask, which the EAL makes its main
 	 * lcore (and pins this thread to); ws_cpu_pin() says so again. */
-	ws_bench_cpus(cpu);
+	int nb_cpus = ws_bench_cpus(cpu);
 	snprintf(lcore, sizeof(lcore), "%d", cpu[0]);
 	char *eal_argv[] = {
 		argv[0], "--no-huge", "-m", "2048", "--no-pci", "--no-telemetry", "--no-shconf",
@@ -625,6 +633,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "  %-15s bulk ratio %.2f-%.2f: %s\n", set_names[s], lo, hi,
 			lo >= GOAL_RATIO ? "met at every batch" : hi >= GOAL_RATIO ? "met at some batches" : "NOT met");
 	}
+	/* ---- route changes on the full table (rte_lpm's tables change now) ---- */
+	if (ws_fbench_update_run(PROG, "lpm4_update", AF_INET, &t, seed, addrs[0], NB_ADDRS, peer_change, peer, "rte_lpm",
+				 nb_cpus > 1 ? cpu[1] : -1) != 0)
+		goto done;
 	fprintf(stderr, "ws-bench-fib: %.0f s in all\n", ws_fbench_now() - t_start);
 	rc = 0;
 done:

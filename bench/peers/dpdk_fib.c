@@ -101,6 +101,11 @@ int ws_bench_rte_lpm_add(void *lpm, uint32_t addr, unsigned len, uint32_t nextho
 	return rte_lpm_add(lpm, addr, (uint8_t)len, nexthop);
 }
 
+int ws_bench_rte_lpm_delete(void *lpm, uint32_t addr, unsigned len)
+{
+	return rte_lpm_delete(lpm, addr, (uint8_t)len);
+}
+
 size_t ws_bench_rte_lpm_tbl24_bytes(void)
 {
 	return (size_t)RTE_LPM_TBL24_NUM_ENTRIES * sizeof(struct rte_lpm_tbl_entry);

@@ -26,6 +26,9 @@ void ws_bench_rte_lpm_free(void *lpm);
 /* rte_lpm_add(); 0 or DPDK's negative errno. */
 int ws_bench_rte_lpm_add(void *lpm, uint32_t addr, unsigned len, uint32_t nexthop);
 
+/* rte_lpm_delete(); 0 or DPDK's negative errno. */
+int ws_bench_rte_lpm_delete(void *lpm, uint32_t addr, unsigned len);
+
 /* Bytes of the tbl24 array (2^24 entries of 4 B) and of one tbl8 group. */
 size_t ws_bench_rte_lpm_tbl24_bytes(void);
 size_t ws_bench_rte_lpm_tbl8_group_bytes(void);

@@ -96,6 +96,11 @@ int ws_bench_rte_lpm6_add(void *lpm, const uint8_t *addr, unsigned len, uint32_t
 	return rte_lpm6_add(lpm, addr, (uint8_t)len, nexthop);
 }
 
+int ws_bench_rte_lpm6_delete(void *lpm, const uint8_t *addr, unsigned len)
+{
+	return rte_lpm6_delete(lpm, addr, (uint8_t)len);
+}
+
 /* rte_lpm6.c's RTE_LPM6_TBL24_NUM_ENTRIES and RTE_LPM6_TBL8_GROUP_NUM_ENTRIES
  * (private to the library), entries of 4 B */
 size_t ws_bench_rte_lpm6_tbl24_bytes(void)

@@ -25,6 +25,9 @@ void ws_bench_rte_lpm6_free(void *lpm);
 /* rte_lpm6_add(); 0 or DPDK's negative errno (-ENOSPC: out of tbl8s or rules). */
 int ws_bench_rte_lpm6_add(void *lpm, const uint8_t *addr, unsigned len, uint32_t nexthop);
 
+/* rte_lpm6_delete(); 0 or DPDK's negative errno. */
+int ws_bench_rte_lpm6_delete(void *lpm, const uint8_t *addr, unsigned len);
+
 /* Bytes of rte_lpm6's tbl24 (2^24 entries of 4 B) and of one tbl8 group
  * (256 entries of 4 B). */
 size_t ws_bench_rte_lpm6_tbl24_bytes(void);

@@ -474,7 +474,7 @@ int ws_rib_lookup_covering(const struct ws_rib *rib, const uint8_t *addr, unsign
 
 /* Pre-order from top with an explicit stack: a pending right child per level
  * at most, so max_len + 2 entries suffice; no recursion to size. */
-static int walk_from(const struct ws_rib *rib, const struct ws_rib_node *top,
+static int walk_from(const struct ws_rib *rib, const struct ws_rib_node *top, unsigned max_len,
 		     ws_rib_walk_fn *cb, void *arg)
 {
 	const struct ws_rib_node *stack[WS_FIB_V6_BITS + 2];
@@ -486,6 +486,8 @@ static int walk_from(const struct ws_rib *rib, const struct ws_rib_node *top,
 	while (sp) {
 		const struct ws_rib_node *n = stack[--sp];
 
+		if (n->len > max_len)
+			continue; /* and everything below it is longer still */
 		if (n->is_route) {
 			struct rib_key k = node_key(rib, n);
 			int rc;
@@ -505,11 +507,17 @@ static int walk_from(const struct ws_rib *rib, const struct ws_rib_node *top,
 
 int ws_rib_walk(const struct ws_rib *rib, ws_rib_walk_fn *cb, void *arg)
 {
-	return walk_from(rib, rib->root, cb, arg);
+	return walk_from(rib, rib->root, rib->max_len, cb, arg);
 }
 
 int ws_rib_walk_range(const struct ws_rib *rib, const uint8_t *addr, unsigned len,
 		      ws_rib_walk_fn *cb, void *arg)
+{
+	return ws_rib_walk_range_max(rib, addr, len, rib->max_len, cb, arg);
+}
+
+int ws_rib_walk_range_max(const struct ws_rib *rib, const uint8_t *addr, unsigned len, unsigned max_len,
+			  ws_rib_walk_fn *cb, void *arg)
 {
 	const struct ws_rib_node *n = rib->root;
 	struct rib_key k;
@@ -530,7 +538,7 @@ int ws_rib_walk_range(const struct ws_rib *rib, const uint8_t *addr, unsigned le
 		if (key_diff(&nk, &k) < len)
 			return 0;
 	}
-	return walk_from(rib, n, cb, arg);
+	return walk_from(rib, n, max_len, cb, arg);
 }
 
 /* ---- IPv4 conveniences ---- */

@@ -93,6 +93,11 @@ int ws_rib_walk(const struct ws_rib *rib, ws_rib_walk_fn *cb, void *arg);
 int ws_rib_walk_range(const struct ws_rib *rib, const uint8_t *addr, unsigned len,
 		      ws_rib_walk_fn *cb, void *arg);
 
+/* Control path: as ws_rib_walk_range(), only routes no longer than max_len
+ * (whole subtrees past it are skipped, not visited). */
+int ws_rib_walk_range_max(const struct ws_rib *rib, const uint8_t *addr, unsigned len, unsigned max_len,
+			  ws_rib_walk_fn *cb, void *arg);
+
 struct ws_rib_stats {
 	size_t routes;          /* = ws_rib_count() */
 	size_t nodes;           /* routes + glue */

@@ -114,7 +114,7 @@ static int seg_emit(struct segs *s, u128 start, uint16_t leaf)
 	if (s->nb && s->leaf[s->nb - 1] == leaf)
 		return 0; /* continues the previous segment */
 	if (s->nb == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 4096;
+		size_t cap = s->cap ? s->cap * 2 : 64;
 		u128 *st = realloc(s->start, cap * sizeof(*st));
 
 		if (!st)
@@ -626,6 +626,153 @@ static int update_chunk(struct builder *b, const struct ws_rib *rib, uint32_t c)
 	return 0;
 }
 
+/* A prefix no longer than the direct bits: its direct entries, except
+ * those inside a more specific route also no longer than the direct bits
+ * (that route hides the prefix from every address of such an entry). The
+ * RIB walk comes in address order, covering routes first. */
+struct chunk_sweep {
+	struct builder *b;
+	const struct ws_rib *rib;
+	unsigned len;      /* the changed prefix's */
+	uint64_t cursor;   /* next direct entry not yet handled or hidden */
+};
+
+static int sweep_until(struct chunk_sweep *w, uint64_t end)
+{
+	for (; w->cursor < end; w->cursor++) {
+		int rc = update_chunk(w->b, w->rib, (uint32_t)w->cursor);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int sweep_route(const uint8_t *addr, unsigned len, uint32_t nexthop, void *arg)
+{
+	struct chunk_sweep *w = arg;
+	const struct ws_trie *t = w->b->t;
+	uint64_t first, count;
+	int rc;
+
+	(void)nexthop;
+	if (len == w->len)
+		return 0; /* the changed prefix itself */
+	first = (uint64_t)(key_of(addr, t->key_bits) >> (t->key_bits - t->direct_bits));
+	count = 1ull << (t->direct_bits - len);
+	rc = sweep_until(w, first);
+	if (first + count > w->cursor)
+		w->cursor = first + count;
+	return rc;
+}
+
+static int update_chunks(struct builder *b, const struct ws_rib *rib, const uint8_t *addr, unsigned len,
+			 uint32_t first)
+{
+	struct chunk_sweep w = { .b = b, .rib = rib, .len = len, .cursor = first };
+	int rc = ws_rib_walk_range_max(rib, addr, len, b->t->direct_bits, sweep_route, &w);
+
+	return rc ? rc : sweep_until(&w, first + (1ull << (b->t->direct_bits - len)));
+}
+
+/* Child k of a node covering lo/pos: its first address, and its last minus
+ * its first. Past key_bits (fewer than 6 bits left) children repeat single
+ * addresses. */
+static u128 child_first(u128 lo, unsigned rem, unsigned k, u128 *span_last)
+{
+	if (rem >= WS_TRIE_STRIDE) {
+		*span_last = ((u128)1 << (rem - WS_TRIE_STRIDE)) - 1;
+		return lo + ((u128)k << (rem - WS_TRIE_STRIDE));
+	}
+	*span_last = 0;
+	return lo + (k >> (WS_TRIE_STRIDE - rem));
+}
+
+/*
+ * Recompile the children of node *old (covering lo/pos) that meet the
+ * changed prefix [pfirst, plast] from the RIB, keep the others (their
+ * subtrees are shared, not copied), and assemble the new node in *res with
+ * fresh child and leaf blocks. The children met are marked in *changed;
+ * together they cover range_len bits' worth of addresses (the prefix, or
+ * the one child that holds it), so the cost follows the routes inside the
+ * prefix, not the node's.
+ */
+static int rebuild_slots(struct builder *b, const struct ws_rib *rib, const struct ws_trie_node *old, u128 lo,
+			 unsigned pos, u128 pfirst, u128 plast, unsigned range_len, struct ws_trie_node *res,
+			 uint64_t *changed)
+{
+	struct ws_trie *t = b->t;
+	unsigned rem = t->key_bits - pos;
+	struct ws_trie_node kids[FANOUT];
+	uint16_t runs[FANOUT];
+	uint64_t vector = 0, leafvec = 0, met = 0;
+	unsigned nb_kids = 0, nb_runs = 0;
+	struct segs segs = { 0 };
+	u128 range_lo = pfirst & ~(range_len < t->key_bits ? host_mask(range_len, t->key_bits) : 0);
+	size_t j = 0;
+	int rc = range_segments(rib, t->key_bits, range_lo, range_len, &segs);
+
+	b->s = &segs;
+	for (unsigned k = 0; k < FANOUT && !rc; k++) {
+		u128 span_last, a = child_first(lo, rem, k, &span_last);
+		uint64_t bit = 1ull << k;
+		int is_node;
+		uint16_t leaf = 0;
+
+		if (a <= plast && a + span_last >= pfirst) { /* a child the prefix meets */
+			met |= bit;
+			j = seg_find(&segs, j, a);
+			is_node = seg_split(&segs, j, a + span_last);
+			if (is_node)
+				rc = build_node(b, &kids[nb_kids], a, pos + WS_TRIE_STRIDE, j);
+			else
+				leaf = segs.leaf[j];
+		} else if (old->vector & bit) {
+			is_node = 1;
+			kids[nb_kids] = t->nodes[old->child_base + __builtin_popcountll(old->vector & (bit - 1))];
+		} else {
+			is_node = 0;
+			leaf = t->leaves[old->leaf_base + __builtin_popcountll(old->leafvec & ws_trie_upto(k)) - 1];
+		}
+		if (is_node) {
+			vector |= bit;
+			nb_kids++;
+		} else if (nb_runs == 0 || runs[nb_runs - 1] != leaf) {
+			leafvec |= bit;
+			runs[nb_runs++] = leaf;
+		}
+	}
+	free(segs.start);
+	free(segs.leaf);
+	res->vector = vector;
+	res->leafvec = leafvec;
+	res->leaf_base = res->child_base = 0;
+	if (!rc && nb_runs && !(rc = alloc_block(b, true, nb_runs, &res->leaf_base)))
+		memcpy(&t->leaves[res->leaf_base], runs, nb_runs * sizeof(runs[0]));
+	if (!rc && nb_kids && !(rc = alloc_block(b, false, nb_kids, &res->child_base)))
+		memcpy(&t->nodes[res->child_base], kids, nb_kids * sizeof(kids[0]));
+	*changed = met;
+	return rc;
+}
+
+/* After rebuild_slots() was published: retire the old node's blocks and the
+ * subtrees of the children it replaced (the others live on in the new node). */
+static void retire_slots(struct ws_trie *t, const struct ws_trie_node *old, uint64_t changed)
+{
+	unsigned nb_children = (unsigned)__builtin_popcountll(old->vector);
+	unsigned nb_runs = (unsigned)__builtin_popcountll(old->leafvec);
+
+	if (nb_runs)
+		retire_block(t, true, old->leaf_base, nb_runs);
+	if (nb_children)
+		retire_block(t, false, old->child_base, nb_children);
+	for (uint64_t m = changed & old->vector; m; m &= m - 1) {
+		uint64_t bit = m & -m;
+
+		retire_subtree(t, &t->nodes[old->child_base + __builtin_popcountll(old->vector & (bit - 1))]);
+	}
+}
+
 /* Child slot of key k at a node that has consumed pos bits (key_bits - pos >= 6). */
 static unsigned key_slot(u128 k, unsigned key_bits, unsigned pos)
 {
@@ -638,7 +785,7 @@ int ws_trie_update(struct ws_trie *t, const struct ws_rib *rib, const uint8_t *a
 	struct builder b = { .t = t, .update = true };
 	uint32_t path[(WS_FIB_V6_BITS - 8) / WS_TRIE_STRIDE + 2];
 	struct ws_trie_node fresh, old;
-	struct segs segs = { 0 };
+	uint64_t changed = 0;
 	unsigned depth = 0, pos = db;
 	u128 k, lo;
 	uint32_t c, e;
@@ -648,20 +795,18 @@ int ws_trie_update(struct ws_trie *t, const struct ws_rib *rib, const uint8_t *a
 		return -EINVAL;
 	k = key_of(addr, kb) & ~(len < kb ? host_mask(len, kb) : 0);
 	c = (uint32_t)(k >> (kb - db));
-	if (len <= db) { /* every direct entry inside the prefix */
-		for (uint32_t i = 0; i < (1u << (db - len)); i++) {
-			rc = update_chunk(&b, rib, c + i);
-			if (rc)
-				return rc;
-		}
-		return 0;
+	if (len <= db) {
+		uint8_t canon[16];
+
+		key_to_addr(k, kb, canon);
+		return update_chunks(&b, rib, canon, len, c);
 	}
 	e = t->direct[c];
 	if (e & WS_TRIE_DIRECT_LEAF)
 		return update_chunk(&b, rib, c);
 
 	/* Descend to the deepest node whose child on k's path holds the whole
-	 * prefix; that node's range is the one to recompile. */
+	 * prefix; that node's children in the prefix are the ones to recompile. */
 	path[0] = e;
 	for (;;) {
 		const struct ws_trie_node *n = &t->nodes[path[depth]];
@@ -678,13 +823,8 @@ int ws_trie_update(struct ws_trie *t, const struct ws_rib *rib, const uint8_t *a
 	}
 	lo = k & ~host_mask(pos, kb);
 	old = t->nodes[path[depth]];
-	rc = range_segments(rib, kb, lo, pos, &segs);
-	if (!rc) {
-		b.s = &segs;
-		rc = build_node(&b, &fresh, lo, pos, 0); /* stays a node even when uniform */
-	}
-	free(segs.start);
-	free(segs.leaf);
+	rc = rebuild_slots(&b, rib, &old, lo, pos, k, k | (len < kb ? host_mask(len, kb) : 0),
+			   len < pos + WS_TRIE_STRIDE ? len : pos + WS_TRIE_STRIDE, &fresh, &changed);
 
 	/* Path copy: each ancestor gets a copy of its child block with the new
 	 * child in it. Nothing is retired until the copy is published, so an
@@ -710,7 +850,7 @@ int ws_trie_update(struct ws_trie *t, const struct ws_rib *rib, const uint8_t *a
 	t->nodes[copies[0]] = fresh;
 	__atomic_store_n(&t->direct[c], copies[0], __ATOMIC_RELEASE);
 
-	retire_subtree(t, &old);
+	retire_slots(t, &old, changed);
 	for (unsigned d = depth; d > 0; d--) {
 		const struct ws_trie_node *parent = &t->nodes[path[d - 1]];
 
