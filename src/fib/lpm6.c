@@ -119,18 +119,15 @@ void ws_lpm6_lookup_bulk(const struct ws_lpm6 *lpm, const uint8_t (*addrs)[16], 
 				unsigned i = active[t];
 				unsigned is_node = ws_trie_step(&nodes[cur[i]], ws_lpm6__slot(key[i], pos), &cur[i]);
 
+				ws_trie_prefetch_next(nodes, leaves, cur[i], is_node); /* as in lpm4.c */
 				active[still] = i;
 				still += is_node;
 				at_leaf[nb_leaf] = i;
 				nb_leaf += !is_node;
 			}
-			for (unsigned t = 0; t < still; t++)
-				ws_trie_prefetch_node(&nodes[cur[active[t]]]);
 			nb_active = still;
 			pos += WS_TRIE_STRIDE;
 		}
-		for (unsigned t = 0; t < nb_leaf; t++)
-			ws_prefetch0(&leaves[cur[at_leaf[t]]]);
 		for (unsigned t = 0; t < nb_leaf; t++)
 			out[at_leaf[t]] = ws_trie_leaf(leaves[cur[at_leaf[t]]]);
 	}

@@ -138,4 +138,16 @@ static ws_always_inline void ws_trie_prefetch_node(const struct ws_trie_node *n)
 	ws_prefetch0((const uint8_t *)n + sizeof(*n) - 1);
 }
 
+/* Data path: prefetch node `next` (both lines it may straddle) or leaf
+ * `next`, chosen without a branch (the outcome is random under random
+ * traffic). */
+static ws_always_inline void ws_trie_prefetch_next(const struct ws_trie_node *nodes, const uint16_t *leaves,
+						   uint32_t next, unsigned is_node)
+{
+	const uint8_t *p = is_node ? (const uint8_t *)&nodes[next] : (const uint8_t *)&leaves[next];
+
+	ws_prefetch0(p);
+	ws_prefetch0(p + sizeof(struct ws_trie_node) - 1);
+}
+
 #endif /* WS_FIB_TRIE_H */
