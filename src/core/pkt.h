@@ -9,7 +9,8 @@
  * anyway. Fields a later stage relies on are written by the stage that owns
  * them (parse writes l3_off/l4_off/..., lookup writes nexthop).
  *
- * Frame layout (frame_size bytes, default 2048):
+ * Frame layout (frame_size bytes, default 2048; frames lie frame_size + 64
+ * bytes apart, see pool.h):
  *   [0, 64)              struct ws_pkt
  *   [64, data_off)       free headroom (prepend encapsulation here)
  *   [data_off, +data_len) packet bytes, starting with the Ethernet header

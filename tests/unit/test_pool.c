@@ -76,7 +76,9 @@ static void test_layout(void **state)
 		struct ws_pkt *f = ws_pool_frame(p, i);
 
 		assert_int_equal(ws_pool_frame_index(p, f), i);
-		assert_int_equal(ws_pool_frame_offset(p, f), (uint64_t)i * 2048);
+		assert_int_equal(ws_pool_frame_offset(p, f), (uint64_t)i * (2048 + WS_POOL_FRAME_PAD));
+		/* any address inside the frame names it too */
+		assert_int_equal(ws_pool_frame_index(p, (const struct ws_pkt *)((const uint8_t *)f + 2047)), i);
 		assert_int_equal((uintptr_t)f % WS_CACHE_LINE, 0);
 	}
 	assert_string_equal(ws_pool_mem_name(p->mem), "4k");
