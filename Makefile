@@ -5,10 +5,11 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_CLANG ?= build-clang
+BUILD_FUZZ ?= build-fuzz
 PREFIX     ?= /usr/local
 MESON_OPTS ?=
 
-.PHONY: all deps deps-bench bench-build build build-asan test demo bench check-clang install clean
+.PHONY: all deps deps-bench bench-build build build-asan test demo bench check-clang install clean fuzz fuzz-build
 
 all: build
 
@@ -32,8 +33,21 @@ build-asan: deps $(BUILD_ASAN)/build.ninja
 	@ninja -C $(BUILD_ASAN) >/dev/null || ninja -C $(BUILD_ASAN)
 
 # Unit tests, the same unit tests under ASan+UBSan, then the integration tests.
-test: build build-asan
-	@scripts/run-tests.sh $(BUILD) $(BUILD_ASAN)
+test: build build-asan fuzz-build
+	@scripts/run-tests.sh $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
+
+# libFuzzer targets (tests/fuzz), built with clang apart from Meson (they
+# need -fsanitize=fuzzer): a short run is part of `make test`, a long one is
+# `make fuzz` (FUZZ_TIME seconds each, default 600; the corpus is kept).
+FUZZ_TIME ?= 600
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc
+fuzz-build: deps
+	@mkdir -p $(BUILD_FUZZ)
+	@clang $(FUZZ_FLAGS) tests/fuzz/fuzz_net_parse.c src/net/parse.c -o $(BUILD_FUZZ)/fuzz_net_parse
+
+fuzz: fuzz-build
+	@mkdir -p $(BUILD_FUZZ)/corpus-net-parse
+	$(BUILD_FUZZ)/fuzz_net_parse -max_total_time=$(FUZZ_TIME) $(BUILD_FUZZ)/corpus-net-parse
 
 # The main job on an embedded default. Until the namespace testbed exists:
 # the budget table and the in-memory benchmarks against DPDK.
@@ -44,11 +58,13 @@ bench-build: deps-bench build
 demo: bench-build
 	@echo "== wirespeed budget ==" && ./$(BUILD)/wirespeed budget
 	@echo && echo "== ring and pool against DPDK (make bench) ==" && ./$(BUILD)/bench/ws-bench-core >/dev/null
+	@echo && echo "== the forwarding graph, full synthetic tables, one core ==" && ./$(BUILD)/wirespeed bench fwd --packets 5000000
 
 bench: bench-build
 	@./$(BUILD)/bench/ws-bench-core
 	@./$(BUILD)/bench/ws-bench-fib
 	@./$(BUILD)/bench/ws-bench-fib6
+	@./$(BUILD)/wirespeed bench fwd --json
 
 check-clang: deps
 	@test -f $(BUILD_CLANG)/build.ninja || CC=clang meson setup $(BUILD_CLANG) $(MESON_OPTS) >/dev/null
@@ -58,4 +74,4 @@ install: build
 	meson install -C $(BUILD) --no-rebuild
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_CLANG)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_CLANG) $(BUILD_FUZZ)

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Run every test and end with one line "N passed, N failed".
-# Usage: run-tests.sh BUILD_DIR [SANITIZER_BUILD_DIR]
+# Usage: run-tests.sh BUILD_DIR [SANITIZER_BUILD_DIR [FUZZ_DIR]]
 #   1. the cmocka unit tests of BUILD_DIR
 #   2. the same unit tests from SANITIZER_BUILD_DIR (ASan + UBSan)
 #   3. tests/integration/test_*.sh against BUILD_DIR/wirespeed; each prints
 #      "PASS: name" or "FAIL: name" lines
+#   4. each libFuzzer target FUZZ_DIR/fuzz_* for FUZZ_SECONDS (default 20),
+#      from a fixed seed; a crash or sanitizer report is one failure
 # A test binary that dies without a cmocka summary counts as one failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-build=${1:?usage: run-tests.sh BUILD_DIR [SANITIZER_BUILD_DIR]}
+build=${1:?usage: run-tests.sh BUILD_DIR [SANITIZER_BUILD_DIR [FUZZ_DIR]]}
 asan=${2:-}
+fuzz=${3:-}
 passed=0
 failed=0
 failures=()
@@ -70,6 +73,25 @@ for script in tests/integration/test_*.sh; do
 		grep -v '^PASS: ' "$out" | tail -40
 	fi
 	printf '%-8s %-22s %3d passed, %d failed\n' integ "$(basename "$script")" "$p" "$f"
+done
+
+for bin in ${fuzz:+"$fuzz"/fuzz_*}; do
+	[[ -x $bin && -f $bin ]] || continue
+	out=$log/$(basename "$bin").out
+	corpus=$log/corpus-$(basename "$bin")
+	mkdir -p "$corpus"
+	timeout 300 "$bin" -seed=1 -max_total_time="${FUZZ_SECONDS:-20}" "$corpus" >"$out" 2>&1
+	rc=$?
+	if ((rc == 0)); then
+		passed=$((passed + 1))
+		printf '%-8s %-22s %3d passed, %d failed\n' fuzz "$(basename "$bin")" 1 0
+	else
+		failed=$((failed + 1))
+		failures+=("fuzz $(basename "$bin")")
+		echo "--- fuzz $(basename "$bin") (exit $rc):"
+		tail -40 "$out"
+		printf '%-8s %-22s %3d passed, %d failed\n' fuzz "$(basename "$bin")" 0 1
+	fi
 done
 
 if ((${#failures[@]})); then

@@ -14,6 +14,7 @@
 /* Each subcommand gets argv with argv[0] = the subcommand name. */
 int ws_cmd_budget(int argc, char **argv);
 int ws_cmd_bench(int argc, char **argv);
+int ws_cmd_bench_fwd(int argc, char **argv); /* `wirespeed bench fwd` */
 int ws_cmd_routes(int argc, char **argv);
 
 /* True for the words that ask a command for its usage text. */

@@ -18,6 +18,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: wirespeed bench [ring|pool|all] [--runs N] [--json] [--help]\n"
+		"       wirespeed bench fwd [...]   (the forwarding graph: wirespeed bench fwd --help)\n"
 		"\n"
 		"Times wirespeed's ring (SPSC and MPMC, bursts 1/8/32/128, one thread and\n"
 		"two threads on two CPUs) and frame pool (get+put with and without the\n"
@@ -115,6 +116,8 @@ int ws_cmd_bench(int argc, char **argv)
 	int cpu[2], ncpu, failed = 0;
 	FILE *t;
 
+	if (argc > 1 && !strcmp(argv[1], "fwd"))
+		return ws_cmd_bench_fwd(argc - 1, argv + 1);
 	if (parse(argc, argv, &o) != 0) {
 		usage(stderr);
 		return WS_EXIT_USAGE;

@@ -38,3 +38,24 @@ rc=$( { "$ws" budget --quick --only l1_load,atomic_add 2>/tmp/ws-pipe-err.$$ | h
 check "closed pipe ends quietly (exit $rc)" test "$rc" = 0
 check "closed pipe prints no error" bash -c "! grep -qi 'error\|broken' /tmp/ws-pipe-err.$$"
 rm -f /tmp/ws-pipe-err.$$
+
+# wirespeed bench fwd: the graph forwards every packet of a small run, the
+# JSON says so per node; bad options are usage errors, a bad table a failure.
+json=$("$ws" bench fwd --synthetic 20000 --packets 200000 --json 2>/dev/null)
+check "bench fwd --json: every packet forwarded, nodes add up" \
+	python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+fwd = [r for r in rows if r.get("bench") == "fwd"]
+assert [r["family"] for r in fwd] == [4, 6], fwd
+for r in fwd:
+    assert r["packets"] == 200000 and r["tx_packets"] == 200000, r
+    names = [n["name"] for n in r["nodes"]]
+    assert names[0] == "ethernet-input" and "tx" in names, names
+    assert all(n["packets"] == 200000 for n in r["nodes"]), r["nodes"]
+    assert 0 < r["nodes_sum_ns"] <= r["ns_per_pkt"] * 1.0001, r
+' <<<"$json"
+check "bench fwd --family 5: exit 2" test "$(exit_code "$ws" bench fwd --family 5)" = 2
+check "bench fwd --packets 0: exit 2" test "$(exit_code "$ws" bench fwd --packets 0)" = 2
+check "bench fwd --table missing: exit 1" test "$(exit_code "$ws" bench fwd --table /nonexistent/routes.txt)" = 1
+check "bench fwd --help: exit 0" test "$(exit_code "$ws" bench fwd --help)" = 0
