@@ -16,6 +16,7 @@ int ws_cmd_budget(int argc, char **argv);
 int ws_cmd_bench(int argc, char **argv);
 int ws_cmd_bench_fwd(int argc, char **argv); /* `wirespeed bench fwd` */
 int ws_cmd_routes(int argc, char **argv);
+int ws_cmd_fwd(int argc, char **argv);
 
 /* True for the words that ask a command for its usage text. */
 static inline int ws_arg_is_help(const char *arg)

@@ -44,7 +44,8 @@ static void usage(FILE *out)
 		"tx) to an in-memory sink, on the first CPU this process may use. The\n"
 		"table: FILE (prefix list or `ip route` output, maybe gzip'd), else a\n"
 		"synthetic table with the real length mix (default 900000 IPv4 / 160000\n"
-		"IPv6 prefixes). Destinations: %u random addresses that the table routes.\n"
+		"IPv6 prefixes). Destinations: %u random addresses that the table routes\n"
+		"(IPv6: uniform in 2000::/3, then inside random routes if that finds too few).\n"
 		"Every prefix gets one of %u nexthops, all resolved to the sink port.\n"
 		"\n"
 		"Prints per node: vectors, packets per vector, cycles and ns per packet,\n"
@@ -125,34 +126,62 @@ static uint64_t rng_next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
+/* Draws in 2000::/3 before falling back to addresses inside routes: a
+ * synthetic table spreads its prefixes over the whole IPv6 space, so few
+ * land in 2000::/3 and uniform draws there rarely hit. */
+#define MAX_V6_DRAWS (1u << 28)
+
 /* Random destinations the table routes: uniform IPv4 addresses, or uniform
- * in 2000::/3, kept when the lookup hits. dsts: NB_DSTS entries. */
-static int draw_dsts(struct ws_fib *fib, int family, uint64_t seed, void *dsts)
+ * in 2000::/3, kept when the lookup hits; for IPv6, what MAX_V6_DRAWS did
+ * not find is filled with a random address inside a random route (more
+ * long prefixes than real traffic has). dsts: NB_DSTS entries. Returns how
+ * many came from the fallback, or -1. */
+static long draw_dsts(struct ws_fib *fib, int family, const struct ws_route *routes, size_t n_routes,
+		      uint64_t seed, void *dsts)
 {
 	uint64_t s = seed ^ 0xd57d57ull, tries = 0;
+	unsigned n = 0;
+	long fallback = 0;
 
-	for (unsigned n = 0; n < NB_DSTS; tries++) {
-		if (tries > 4000ull * NB_DSTS * (family == AF_INET ? 1 : 1000))
-			return -1; /* the table routes (almost) nothing */
+	while (n < NB_DSTS) {
 		if (family == AF_INET) {
 			uint32_t a = (uint32_t)rng_next(&s);
 
+			if (++tries > 4000ull * NB_DSTS)
+				return -1; /* the table routes (almost) nothing */
 			if (ws_lpm4_lookup(ws_fib_lpm4(fib), a) != WS_FIB_MISS)
 				((uint32_t *)dsts)[n++] = a;
-		} else {
-			uint64_t hi = rng_next(&s), lo = rng_next(&s);
-			uint8_t *a = ((uint8_t(*)[16])dsts)[n];
-
-			hi = (hi >> 3) | (1ull << 61); /* 2000::/3 */
-			for (unsigned k = 0; k < 8; k++) {
-				a[k] = (uint8_t)(hi >> (56 - 8 * k));
-				a[8 + k] = (uint8_t)(lo >> (56 - 8 * k));
-			}
-			if (ws_lpm6_lookup(ws_fib_lpm6(fib), a) != WS_FIB_MISS)
-				n++;
+			continue;
 		}
+		uint64_t hi = rng_next(&s), lo = rng_next(&s);
+		uint8_t *a = ((uint8_t(*)[16])dsts)[n];
+
+		if (tries++ < MAX_V6_DRAWS) {
+			hi = (hi >> 3) | (1ull << 61); /* 2000::/3 */
+		} else { /* inside a random route */
+			const struct ws_route *r = &routes[rng_next(&s) % n_routes];
+			uint64_t phi = 0, plo = 0, mhi, mlo;
+
+			for (unsigned k = 0; k < 8; k++) {
+				phi = phi << 8 | r->addr[k];
+				plo = plo << 8 | r->addr[8 + k];
+			}
+			mhi = r->len >= 64 ? ~0ull : r->len ? ~0ull << (64 - r->len) : 0;
+			mlo = r->len <= 64 ? 0 : r->len >= 128 ? ~0ull : ~0ull << (128 - r->len);
+			hi = (phi & mhi) | (hi & ~mhi);
+			lo = (plo & mlo) | (lo & ~mlo);
+			fallback++;
+		}
+		for (unsigned k = 0; k < 8; k++) {
+			a[k] = (uint8_t)(hi >> (56 - 8 * k));
+			a[8 + k] = (uint8_t)(lo >> (56 - 8 * k));
+		}
+		if (ws_lpm6_lookup(ws_fib_lpm6(fib), a) != WS_FIB_MISS)
+			n++;
+		else if (tries > MAX_V6_DRAWS)
+			fallback--;
 	}
-	return 0;
+	return fallback;
 }
 
 static int load_routes(const struct opts *o, int family, struct ws_route **routes, size_t *n, char *name,
@@ -223,10 +252,15 @@ static int run_family(const struct opts *o, int family, int cpu)
 		goto out;
 	}
 	dsts = malloc(NB_DSTS * (family == AF_INET ? 4u : 16u));
-	if (!dsts || draw_dsts(fib, family, o->seed, dsts)) {
+	long fallback = dsts ? draw_dsts(fib, family, routes, n_routes, o->seed, dsts) : -1;
+
+	if (fallback < 0) {
 		fprintf(stderr, "wirespeed bench fwd: cannot draw routed destinations from %s\n", name);
 		goto out;
 	}
+	if (fallback)
+		fprintf(stderr, "wirespeed bench fwd: %ld of %u destinations drawn inside random routes (few of %s's "
+				"routes are in 2000::/3)\n", fallback, NB_DSTS, name);
 	pool = ws_pool_create(&pc);
 	struct ws_mem_config mc = { .family = family, .dsts = dsts, .nb_dsts = NB_DSTS, .seed = o->seed,
 				    .count = o->packets, .src_mac = { 0x02, 0x57, 0, 0, 0, 9 },
