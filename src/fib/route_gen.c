@@ -115,6 +115,9 @@ static bool seen_add(struct seen *s, const struct ws_route *arr, uint32_t idx)
 	return true;
 }
 
+/* Real IPv6 tables hold global unicast only: 2000::/3, the top 3 bits 001. */
+#define V6_TOP_BITS 3
+
 static int gen_family(int family, unsigned n, uint64_t seed, struct ws_route_list *out)
 {
 	unsigned counts[129], maxlen = family == AF_INET ? 32 : 128;
@@ -129,7 +132,9 @@ static int gen_family(int family, unsigned n, uint64_t seed, struct ws_route_lis
 	/* A length holds 2^len prefixes; fill at most half of it so that drawing
 	 * until unique stays cheap, and pass the rest one length down. */
 	for (unsigned l = 0; l < maxlen; l++) {
-		uint64_t cap = l >= 40 ? UINT64_MAX : ((1ull << l) / 2 ? (1ull << l) / 2 : 1);
+		/* IPv6 prefixes of 3 bits or more stay inside 2000::/3 */
+		unsigned free_bits = family == AF_INET6 && l >= V6_TOP_BITS ? l - V6_TOP_BITS : l;
+		uint64_t cap = free_bits >= 40 ? UINT64_MAX : ((1ull << free_bits) / 2 ? (1ull << free_bits) / 2 : 1);
 
 		if (counts[l] > cap) {
 			counts[l + 1] += counts[l] - (unsigned)cap;
@@ -156,6 +161,8 @@ static int gen_family(int family, unsigned n, uint64_t seed, struct ws_route_lis
 				r->addr[b] = (uint8_t)(w0 >> (56 - 8 * b));
 				r->addr[8 + b] = (uint8_t)(w1 >> (56 - 8 * b));
 			}
+			if (family == AF_INET6 && l >= V6_TOP_BITS) /* global unicast, 2000::/3 */
+				r->addr[0] = (uint8_t)((r->addr[0] & 0x1f) | 0x20);
 			ws_fib_mask(r->addr, l, 16);
 			r->len = (uint8_t)l;
 			r->nexthop = rnd_below(&seed, WS_ROUTE_GEN_NEXTHOPS);

@@ -4,8 +4,10 @@
  *
  * The prefix-length mix is the real one: the histograms of the gaissmai Tier1
  * tables (901,899 IPv4, 160,147 IPv6 prefixes; /work/shared/data/README.md)
- * scaled to the size asked for. Prefixes are random over the whole address
- * space (nothing is avoided: this feeds lookup benchmarks), canonical and
+ * scaled to the size asked for. IPv4 prefixes are random over the whole
+ * address space (nothing is avoided: this feeds lookup benchmarks); IPv6
+ * ones (all /3 or longer in the real mix) random inside 2000::/3, the global
+ * unicast space where every real IPv6 route is. Canonical and
  * unique, in random order (so an insert sees no helpful locality); nexthops
  * are random ids 0 .. WS_ROUTE_GEN_NEXTHOPS - 1. The same seed gives the same
  * table on every machine (own PRNG, integer arithmetic only), and the IPv4
