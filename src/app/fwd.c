@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "app/app.h"
+#include "core/cpu.h"
 #include "core/log.h"
 #include "core/pool.h"
 #include "fib/fib_table.h"
@@ -36,7 +37,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: wirespeed fwd --in FILE --out FILE [--routes FILE] [--mac MAC]\n"
-		"                     [--neighbour-mac MAC] [--mtu N] [--count N] [--json] [--help]\n"
+		"                     [--neighbour-mac MAC] [--mtu N] [--count N] [--stats-interval S]\n"
+		"                     [--json] [--help]\n"
 		"\n"
 		"Reads packets from a capture (--in, pcap or pcapng, Ethernet), forwards them\n"
 		"through the graph (parse, IPv4/IPv6 lookup, TTL/hop limit and checksum\n"
@@ -50,6 +52,8 @@ static void usage(FILE *out)
 		"  --neighbour-mac MAC  the next hop's MAC (the new destination), default 02:00:00:00:00:03\n"
 		"  --mtu N              the output port's IP MTU, 68..9000, default 1500\n"
 		"  --count N            stop after N packets read\n"
+		"  --stats-interval S   print a line every S seconds (0.1..3600): packets read,\n"
+		"                       written, dropped, and the rates since the last line\n"
 		"  --json               the summary as one JSON object on stdout\n"
 		"\n"
 		"At the end (or Ctrl-C) it prints what was read, written, dropped by reason\n"
@@ -63,6 +67,7 @@ struct opts {
 	uint8_t mac[6], nbr_mac[6];
 	unsigned mtu;
 	uint64_t count;
+	double stats_interval; /* seconds, 0: none */
 	bool json;
 };
 
@@ -103,6 +108,14 @@ static int parse(int argc, char **argv, struct opts *o)
 		} else if (!strcmp(a, "--mac") || !strcmp(a, "--neighbour-mac")) {
 			if (parse_mac(v, !strcmp(a, "--mac") ? o->mac : o->nbr_mac)) {
 				fprintf(stderr, "wirespeed fwd: %s wants a MAC like 02:00:00:00:00:01, got '%s'\n", a, v);
+				return -1;
+			}
+		} else if (!strcmp(a, "--stats-interval")) {
+			errno = 0;
+			o->stats_interval = strtod(v, &end);
+			if (errno || end == v || *end || !(o->stats_interval >= 0.1 && o->stats_interval <= 3600)) {
+				fprintf(stderr, "wirespeed fwd: --stats-interval wants seconds from 0.1 to 3600, got '%s'\n",
+					v);
 				return -1;
 			}
 		} else if (!strcmp(a, "--mtu") || !strcmp(a, "--count")) {
@@ -265,7 +278,23 @@ int ws_cmd_fwd(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	uint64_t tick = o.stats_interval > 0 ? (uint64_t)(o.stats_interval * (double)ws_tsc_hz()) : 0;
+	uint64_t next_tick = ws_rdtsc() + tick, last_rx = 0, last_tx = 0;
+
 	while (!stop && !ws_pcap_port_rx_done(in)) {
+		if (tick && ws_rdtsc() >= next_tick) {
+			uint64_t drops = 0;
+
+			for (unsigned r = 0; r < WS_FWD_DROP_COUNT; r++)
+				drops += fwd->drops[r];
+			fprintf(stderr, "fwd: read %llu written %llu dropped %llu | %.3f Mpps in, %.3f Mpps out\n",
+				(unsigned long long)in->stats.rx_packets, (unsigned long long)out->stats.tx_packets,
+				(unsigned long long)drops, (double)(in->stats.rx_packets - last_rx) / o.stats_interval / 1e6,
+				(double)(out->stats.tx_packets - last_tx) / o.stats_interval / 1e6);
+			last_rx = in->stats.rx_packets;
+			last_tx = out->stats.tx_packets;
+			next_tick += tick;
+		}
 		unsigned want = o.count && o.count - read < BURST ? (unsigned)(o.count - read) : BURST;
 		unsigned got;
 

@@ -95,6 +95,8 @@ echo "not a capture" >"$tmp/text.pcap"
 check "non-capture input: exit 1" test "$(exit_code "$ws" fwd --in "$tmp/text.pcap" --out "$tmp/x.pcap")" = 1
 check "non-capture input: message names the file" bash -c "'$ws' fwd --in '$tmp/text.pcap' --out '$tmp/x.pcap' 2>&1 | grep -q 'text.pcap'"
 check "missing --out: exit 2" test "$(exit_code "$ws" fwd --in "$tmp/in.pcap")" = 2
+check "--stats-interval 0.5 accepted" test "$(exit_code "$ws" fwd --in "$tmp/in.pcap" --out "$tmp/x.pcap" --stats-interval 0.5)" = 0
+check "--stats-interval 0: exit 2" test "$(exit_code "$ws" fwd --in "$tmp/in.pcap" --out "$tmp/x.pcap" --stats-interval 0)" = 2
 check "bad --mac: exit 2" test "$(exit_code "$ws" fwd --in "$tmp/in.pcap" --out "$tmp/x.pcap" --mac nope)" = 2
 echo "198.18.0.0/33 1" >"$tmp/bad-routes.txt"
 check "bad routes file: exit 2" test "$(exit_code "$ws" fwd --in "$tmp/in.pcap" --out "$tmp/x.pcap" --routes "$tmp/bad-routes.txt")" = 2
