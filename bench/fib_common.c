@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* fib_common.c: see fib_common.h. */
 #include "fib_common.h"
+#include "core/rng.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -86,11 +87,7 @@ int ws_fbench_load_table(struct ws_fbench_table *t, int family, const char *prog
 
 uint64_t ws_fbench_rng(uint64_t *s)
 {
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return ws_splitmix64(s);
 }
 
 int ws_fbench_cmp_double(const void *a, const void *b)

@@ -18,6 +18,7 @@
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/pool.h"
+#include "core/rng.h"
 #include "fib/fib_table.h"
 #include "fib/route_file.h"
 #include "fib/route_gen.h"
@@ -117,15 +118,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 /* Uniform draws in 2000::/3 before falling back to addresses inside
  * routes: the real table routes about 0.04% of 2000::/3, so 2^16 hits take
  * about 2^28 draws (4 s with bulk lookups); a small table would take
@@ -154,7 +146,7 @@ static long draw_dsts(struct ws_fib *fib, int family, const struct ws_route *rou
 
 	if (family == AF_INET) {
 		while (n < NB_DSTS) {
-			uint32_t a = (uint32_t)rng_next(&s);
+			uint32_t a = (uint32_t)ws_splitmix64(&s);
 
 			if (++tries > 4000ull * NB_DSTS)
 				return -1; /* the table routes (almost) nothing */
@@ -170,7 +162,7 @@ static long draw_dsts(struct ws_fib *fib, int family, const struct ws_route *rou
 	/* uniform in 2000::/3, looked up a burst at a time */
 	for (; n < NB_DSTS && tries < MAX_V6_DRAWS; tries += BURST) {
 		for (unsigned k = 0; k < BURST; k++) {
-			uint64_t hi = rng_next(&s), lo = rng_next(&s);
+			uint64_t hi = ws_splitmix64(&s), lo = ws_splitmix64(&s);
 
 			put_addr6(cand[k], (hi >> 3) | (1ull << 61), lo);
 		}
@@ -181,8 +173,8 @@ static long draw_dsts(struct ws_fib *fib, int family, const struct ws_route *rou
 	}
 	/* the rest inside random routes */
 	for (unsigned guard = 0; n < NB_DSTS; guard++) {
-		const struct ws_route *r = &routes[rng_next(&s) % n_routes];
-		uint64_t phi = 0, plo = 0, hi = rng_next(&s), lo = rng_next(&s);
+		const struct ws_route *r = &routes[ws_splitmix64(&s) % n_routes];
+		uint64_t phi = 0, plo = 0, hi = ws_splitmix64(&s), lo = ws_splitmix64(&s);
 		uint64_t mhi = r->len >= 64 ? ~0ull : r->len ? ~0ull << (64 - r->len) : 0;
 		uint64_t mlo = r->len <= 64 ? 0 : r->len >= 128 ? ~0ull : ~0ull << (128 - r->len);
 

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include "core/cpu.h"
+#include "core/rng.h"
 
 #define KIB ((size_t)1024)
 #define MIB (1024 * KIB)
@@ -41,17 +42,13 @@ static struct {
 	int madv_err;     /* 0 when madvise(MADV_HUGEPAGE) was accepted */
 } chase;
 
-/* splitmix64: small, fast and good enough to shuffle. The fixed seed makes
+/* splitmix64 (core/rng.h): good enough to shuffle. The fixed seed makes
  * every invocation build the same cycles, so runs compare like with like. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rng_next(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return ws_splitmix64(&rng_state);
 }
 
 /* Uniform in [0, bound) by multiply-high (no modulo bias worth the name). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* route_gen.c: synthetic route tables (route_gen.h). */
 #include "fib/route_gen.h"
+#include "core/rng.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -30,21 +31,11 @@ static const unsigned hist_v6[][2] = {
 	{ 128, 6 },
 };
 
-/* splitmix64: tiny, fast, and good enough to place prefixes; its output for a
- * seed is fixed by integer arithmetic alone, so tables reproduce anywhere. */
-static inline uint64_t rnd_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n) without modulo bias worth speaking of (n <= 2^32). */
+/* Uniform in [0, n) (splitmix64, core/rng.h: integer arithmetic alone, so a
+ * seed gives the same table anywhere), without modulo bias worth speaking of (n <= 2^32). */
 static inline uint32_t rnd_below(uint64_t *s, uint32_t n)
 {
-	return (uint32_t)(((rnd_next(s) >> 32) * (uint64_t)n) >> 32);
+	return (uint32_t)(((ws_splitmix64(s) >> 32) * (uint64_t)n) >> 32);
 }
 
 void ws_route_gen_histogram(int family, unsigned n, unsigned counts[129])
@@ -154,7 +145,7 @@ static int gen_family(int family, unsigned n, uint64_t seed, struct ws_route_lis
 	for (unsigned l = 0; l <= maxlen; l++) {
 		for (unsigned k = 0; k < counts[l];) {
 			struct ws_route *r = &arr[made];
-			uint64_t w0 = rnd_next(&seed), w1 = rnd_next(&seed);
+			uint64_t w0 = ws_splitmix64(&seed), w1 = ws_splitmix64(&seed);
 
 			memset(r, 0, sizeof(*r));
 			for (unsigned b = 0; b < 8; b++) {

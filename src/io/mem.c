@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "core/pool.h"
+#include "core/rng.h"
 
 #define ETH_LEN 14
 #define IP4_LEN 20
@@ -25,15 +26,6 @@ struct mem_port {
 	uint64_t produced;
 	uint32_t seq;
 };
-
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -69,7 +61,7 @@ static unsigned mem_rx(struct ws_port *port, struct ws_pkt **pkts, unsigned n)
 		return 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct ws_pkt *p = pkts[i];
-		uint64_t r = splitmix(&m->rng);
+		uint64_t r = ws_splitmix64(&m->rng);
 		unsigned size = c->sizes[c->nb_sizes > 1 ? (unsigned)(r >> 56) % c->nb_sizes : 0];
 		uint8_t *d;
 
