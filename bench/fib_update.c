@@ -100,14 +100,6 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static uint64_t lookups_of(struct reader *r)
 {
 	return __atomic_load_n(&r->lookups, __ATOMIC_RELAXED);
@@ -203,20 +195,20 @@ int ws_fbench_update_ours(int family, const struct ws_fbench_table *t, const voi
 		started = true;
 		sleep_s(0.2); /* warm up */
 		uint64_t c0 = lookups_of(&rd);
-		double t0 = now_s();
+		double t0 = ws_fbench_now();
 
 		sleep_s(0.3);
-		res->reader_mlps_idle = (double)(lookups_of(&rd) - c0) / (now_s() - t0) / 1e6;
+		res->reader_mlps_idle = (double)(lookups_of(&rd) - c0) / (ws_fbench_now() - t0) / 1e6;
 	}
 
 	uint64_t c0 = started ? lookups_of(&rd) : 0;
-	double t0 = now_s();
+	double t0 = ws_fbench_now();
 
 	for (size_t i = 0; i < n_ops; i++) {
 		const struct ws_route *r = &t->routes[ops[i].route];
 
 		if (i == mark)
-			res->seconds_at_mark = now_s() - t0;
+			res->seconds_at_mark = ws_fbench_now() - t0;
 		int e = ops[i].add ? ws_fib_route_replace(fib, family, r->addr, r->len, ops[i].nexthop)
 				   : ws_fib_route_delete(fib, family, r->addr, r->len);
 
@@ -226,7 +218,7 @@ int ws_fbench_update_ours(int family, const struct ws_fbench_table *t, const voi
 			goto out;
 		}
 	}
-	res->seconds = now_s() - t0;
+	res->seconds = ws_fbench_now() - t0;
 	if (mark >= n_ops)
 		res->seconds_at_mark = res->seconds;
 	if (started)
@@ -253,7 +245,7 @@ int ws_fbench_update_peer(const struct ws_fbench_table *t, const struct ws_fbenc
 			  ws_fbench_peer_change_fn *change, void *peer, const char *peer_name, size_t *done,
 			  double *seconds)
 {
-	double t0 = now_s();
+	double t0 = ws_fbench_now();
 	size_t i;
 
 	fprintf(stderr, "route changes: %s first (at most %u changes or %.0f s) ...\n", peer_name,
@@ -262,7 +254,7 @@ int ws_fbench_update_peer(const struct ws_fbench_table *t, const struct ws_fbenc
 		const struct ws_route *r = &t->routes[ops[i].route];
 		int e;
 
-		if ((i & 63) == 0 && now_s() - t0 > WS_FBENCH_PEER_UPDATE_S)
+		if ((i & 63) == 0 && ws_fbench_now() - t0 > WS_FBENCH_PEER_UPDATE_S)
 			break;
 		e = change(peer, r, &ops[i]);
 		if (e) {
@@ -271,7 +263,7 @@ int ws_fbench_update_peer(const struct ws_fbench_table *t, const struct ws_fbenc
 			return -1;
 		}
 	}
-	*seconds = now_s() - t0;
+	*seconds = ws_fbench_now() - t0;
 	*done = i;
 	return 0;
 }
