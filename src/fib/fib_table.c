@@ -85,7 +85,8 @@ static int apply(struct ws_fib *fib, int family, const uint8_t *addr, unsigned l
 }
 
 /* After a failed apply: put the RIB back (had is 0 when the prefix existed
- * with nexthop old_nh) and recompile the range as it was. */
+ * with nexthop old_nh, else it did not exist) and recompile the range as it
+ * was. */
 static void roll_back(struct ws_fib *fib, int family, const uint8_t *addr, unsigned len, int had, uint32_t old_nh)
 {
 	struct ws_rib *rib = rib_of(fib, family);
@@ -208,15 +209,10 @@ int ws_fib_route_delete(struct ws_fib *fib, int family, const uint8_t *addr, uns
 		rc = ws_rib_delete(rib, addr, len);
 	if (!rc) {
 		rc = apply(fib, family, addr, len);
-		if (rc) {
-			/* roll_back re-adds when told the prefix was absent before
-			 * the change: here it was present, so restore it by hand */
-			ws_rib_replace(rib, addr, len, old_nh);
-			if (apply(fib, family, addr, len))
-				publish_rebuild(fib, family, rib);
-		} else {
+		if (rc)
+			roll_back(fib, family, addr, len, 0, old_nh); /* it was there with old_nh */
+		else
 			fib->stats.changes++;
-		}
 	}
 	pthread_mutex_unlock(&fib->lock);
 	return rc;
