@@ -440,6 +440,20 @@ static int trie_init(struct ws_trie *t, unsigned key_bits, unsigned direct_bits)
 	return t->space && t->direct ? 0 : -ENOMEM;
 }
 
+/* One route as the sweep reads it: its first and last key, host bits
+ * ignored; `order` breaks ties between duplicates (the later wins). */
+static void sorted_route_set(struct sorted_route *r, const uint8_t *addr, unsigned len, uint32_t nexthop,
+			     uint32_t order, unsigned key_bits)
+{
+	u128 host = len < key_bits ? host_mask(len, key_bits) : 0;
+
+	r->first = key_of(addr, key_bits) & ~host;
+	r->last = r->first | host;
+	r->len = (uint8_t)len;
+	r->leaf = (uint16_t)nexthop;
+	r->order = order;
+}
+
 /* Routes, any order, into sorted records (later duplicates win). */
 static struct sorted_route *sort_routes(const struct ws_route *routes, size_t n, unsigned key_bits)
 {
@@ -447,16 +461,8 @@ static struct sorted_route *sort_routes(const struct ws_route *routes, size_t n,
 
 	if (!sorted)
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned len = routes[i].len;
-		u128 host = len < key_bits ? host_mask(len, key_bits) : 0;
-
-		sorted[i].first = key_of(routes[i].addr, key_bits) & ~host;
-		sorted[i].last = sorted[i].first | host;
-		sorted[i].len = (uint8_t)len;
-		sorted[i].leaf = (uint16_t)routes[i].nexthop;
-		sorted[i].order = (uint32_t)i;
-	}
+	for (size_t i = 0; i < n; i++)
+		sorted_route_set(&sorted[i], routes[i].addr, routes[i].len, routes[i].nexthop, (uint32_t)i, key_bits);
 	qsort(sorted, n, sizeof(*sorted), route_cmp);
 	return sorted;
 }
@@ -555,7 +561,6 @@ struct range_collect {
 static int range_collect_one(const uint8_t *addr, unsigned len, uint32_t nexthop, void *arg)
 {
 	struct range_collect *c = arg;
-	u128 host = len < c->key_bits ? host_mask(len, c->key_bits) : 0;
 
 	if (nexthop >= WS_FIB_MAX_NEXTHOPS)
 		return -EINVAL;
@@ -568,11 +573,7 @@ static int range_collect_one(const uint8_t *addr, unsigned len, uint32_t nexthop
 		c->r = r;
 		c->cap = cap;
 	}
-	c->r[c->n].first = key_of(addr, c->key_bits) & ~host;
-	c->r[c->n].last = c->r[c->n].first | host;
-	c->r[c->n].len = (uint8_t)len;
-	c->r[c->n].leaf = (uint16_t)nexthop;
-	c->r[c->n].order = (uint32_t)c->n;
+	sorted_route_set(&c->r[c->n], addr, len, nexthop, (uint32_t)c->n, c->key_bits);
 	c->n++;
 	return 0;
 }
