@@ -18,6 +18,7 @@ static const struct subcommand subcommands[] = {
 	{ "budget", ws_cmd_budget, "measure this machine's per-packet costs against the 67.2 ns budget" },
 	{ "bench", ws_cmd_bench, "run wirespeed's in-memory benchmarks (ring, pool, the forwarding graph)" },
 	{ "fwd", ws_cmd_fwd, "forward packets from a capture file to a capture file through the graph" },
+	{ "ctl", ws_cmd_ctl, "talk to a running forwarder: show runtime, counters, routes; change routes" },
 	{ "routes", ws_cmd_routes, "load, check and look up route files; generate synthetic tables" },
 };
 

@@ -17,6 +17,7 @@ int ws_cmd_bench(int argc, char **argv);
 int ws_cmd_bench_fwd(int argc, char **argv); /* `wirespeed bench fwd` */
 int ws_cmd_routes(int argc, char **argv);
 int ws_cmd_fwd(int argc, char **argv);
+int ws_cmd_ctl(int argc, char **argv); /* `wirespeed ctl`: talk to a running forwarder */
 
 /* True for the words that ask a command for its usage text. */
 static inline int ws_arg_is_help(const char *arg)
