@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fwd.c: `wirespeed fwd`: forward packets from a capture file to a capture
- * file through the forwarding graph, deterministically, and account for
- * every packet. Real interfaces, a config file, ARP/ND, ICMP and the control
- * socket come next; this is the pcap-in, pcap-out form the tests use.
+ * fwd.c: `wirespeed fwd`: the forwarder. Ports, addresses, routes and
+ * neighbours come from a config file (fwd/config.h) or, for the simple
+ * capture-to-capture case the tests use, from flags. The main thread is the
+ * worker: it polls every port that receives, runs the graph, sends, and
+ * keeps the neighbour timers; the control socket (app/fwd_ctl.c) runs on a
+ * thread of its own. At the end (input exhausted, --count, Ctrl-C or
+ * SIGTERM) it prints where every packet went.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,16 +19,21 @@
 #include <sys/socket.h>
 
 #include "app/app.h"
+#include "app/fwd_run.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/pool.h"
-#include "fib/fib_table.h"
+#include "core/rcu.h"
+#include "ctl/ctl.h"
 #include "fib/route_file.h"
-#include "fwd/fwd.h"
-#include "graph/graph.h"
+#include "io/mem.h"
 #include "io/pcap.h"
 
 #define BURST WS_GRAPH_VECTOR
+
+/* Frames: the graph's vectors and TX queues, plus what neighbour queues may
+ * hold (bounded by WS_FWD_QUEUED_MAX), with room to spare. */
+#define FWD_POOL_FRAMES 8192u
 
 static volatile sig_atomic_t stop;
 
@@ -36,39 +46,54 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: wirespeed fwd --in FILE --out FILE [--routes FILE] [--mac MAC]\n"
+		"usage: wirespeed fwd --config FILE [--count N] [--stats-interval S] [--json]\n"
+		"       wirespeed fwd --in FILE --out FILE [--routes FILE] [--mac MAC]\n"
 		"                     [--neighbour-mac MAC] [--mtu N] [--count N] [--stats-interval S]\n"
-		"                     [--json] [--help]\n"
+		"                     [--control PATH] [--json] [--help]\n"
 		"\n"
-		"Reads packets from a capture (--in, pcap or pcapng, Ethernet), forwards them\n"
-		"through the graph (parse, IPv4/IPv6 lookup, TTL/hop limit and checksum\n"
-		"rewrite, MTU check) and writes what leaves to a pcap file (--out), with\n"
-		"timestamps 1 us apart so that the output depends only on the input.\n"
+		"Forwards packets through the graph: parse, IPv4/IPv6 lookup, TTL/hop limit\n"
+		"and checksum rewrite, MTU check; ARP and ND (answers for our addresses,\n"
+		"resolves next hops), ICMP errors (time exceeded, unreachable, too big;\n"
+		"rate-limited) and echo replies for our addresses.\n"
 		"\n"
-		"  --routes FILE        routes (one prefix per line, or `ip route` output);\n"
-		"                       every route leaves by the output port. Without it:\n"
-		"                       0.0.0.0/0 and ::/0\n"
-		"  --mac MAC            the output port's MAC (the new source), default 02:00:00:00:00:02\n"
-		"  --neighbour-mac MAC  the next hop's MAC (the new destination), default 02:00:00:00:00:03\n"
-		"  --mtu N              the output port's IP MTU, 68..9000, default 1500\n"
-		"  --count N            stop after N packets read\n"
-		"  --stats-interval S   print a line every S seconds (0.1..3600): packets read,\n"
-		"                       written, dropped, and the rates since the last line\n"
+		"  --config FILE        ports (pcap files, synthetic mem traffic), addresses,\n"
+		"                       routes, static neighbours and the control socket;\n"
+		"                       the format is in docs/ARCHITECTURE.md (fwd/config.h)\n"
+		"  --in FILE --out FILE without a config: read one capture (pcap or pcapng,\n"
+		"                       Ethernet), write what leaves to a pcap file with\n"
+		"                       timestamps 1 us apart, so that the output depends only\n"
+		"                       on the input. Every route leaves by the output port to\n"
+		"                       --neighbour-mac (no ARP: the ports have no addresses)\n"
+		"  --routes FILE        with --in/--out: routes (one prefix per line, or `ip\n"
+		"                       route` output); default 0.0.0.0/0 and ::/0\n"
+		"  --mac MAC            with --in/--out: the output port's MAC (the new\n"
+		"                       source), default 02:00:00:00:00:02\n"
+		"  --neighbour-mac MAC  with --in/--out: the next hop's MAC (the new\n"
+		"                       destination), default 02:00:00:00:00:03\n"
+		"  --mtu N              with --in/--out: the output port's IP MTU, 68..9000,\n"
+		"                       default 1500\n"
+		"  --control PATH       with --in/--out: serve `wirespeed ctl` on PATH (a config\n"
+		"                       file has its own `control` line; default there:\n"
+		"                       " WS_CTL_DEFAULT_PATH ")\n"
+		"  --count N            stop after N packets received\n"
+		"  --stats-interval S   print a line every S seconds (0.1..3600): packets\n"
+		"                       received, sent, dropped, and the rates since the last\n"
 		"  --json               the summary as one JSON object on stdout\n"
 		"\n"
-		"At the end (or Ctrl-C) it prints what was read, written, dropped by reason\n"
-		"and skipped (records that are not whole Ethernet frames), and the graph's\n"
-		"per-node counters. Exit 0; 1 when the input ends in a damaged record or a\n"
-		"file cannot be read or written; 2 for a bad option or routes file.\n");
+		"It runs until every input is exhausted, --count, Ctrl-C or SIGTERM, then\n"
+		"prints per-port counters, drops by reason, what was taken locally and what\n"
+		"it sent of its own, and the per-node budget table. Exit 0; 1 when an input\n"
+		"ends in a damaged record or a file cannot be read or written; 2 for a bad\n"
+		"option, config or routes file (FILE:LINE: problem).\n");
 }
 
 struct opts {
-	const char *in, *out, *routes;
+	const char *config, *in, *out, *routes, *control;
 	uint8_t mac[6], nbr_mac[6];
 	unsigned mtu;
 	uint64_t count;
 	double stats_interval; /* seconds, 0: none */
-	bool json;
+	bool json, flag_mode_only; /* flag_mode_only: an option only --in/--out mode takes */
 };
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -99,17 +124,24 @@ static int parse(int argc, char **argv, struct opts *o)
 		} else if (!v) {
 			fprintf(stderr, "wirespeed fwd: %s needs a value\n", a);
 			return -1;
+		} else if (!strcmp(a, "--config")) {
+			o->config = v;
 		} else if (!strcmp(a, "--in")) {
 			o->in = v;
 		} else if (!strcmp(a, "--out")) {
 			o->out = v;
 		} else if (!strcmp(a, "--routes")) {
 			o->routes = v;
+			o->flag_mode_only = true;
+		} else if (!strcmp(a, "--control")) {
+			o->control = v;
+			o->flag_mode_only = true;
 		} else if (!strcmp(a, "--mac") || !strcmp(a, "--neighbour-mac")) {
 			if (parse_mac(v, !strcmp(a, "--mac") ? o->mac : o->nbr_mac)) {
 				fprintf(stderr, "wirespeed fwd: %s wants a MAC like 02:00:00:00:00:01, got '%s'\n", a, v);
 				return -1;
 			}
+			o->flag_mode_only = true;
 		} else if (!strcmp(a, "--stats-interval")) {
 			errno = 0;
 			o->stats_interval = strtod(v, &end);
@@ -128,25 +160,330 @@ static int parse(int argc, char **argv, struct opts *o)
 				fprintf(stderr, "wirespeed fwd: %s: bad value '%s'\n", a, v);
 				return -1;
 			}
-			if (!strcmp(a, "--mtu"))
+			if (!strcmp(a, "--mtu")) {
 				o->mtu = (unsigned)x;
-			else
+				o->flag_mode_only = true;
+			} else {
 				o->count = x;
+			}
 		} else {
 			fprintf(stderr, "wirespeed fwd: unknown argument '%s'\n", a);
 			return -1;
 		}
 		i++;
 	}
-	if (!o->in || !o->out) {
-		fprintf(stderr, "wirespeed fwd: --in and --out are required\n");
+	if (o->config && (o->in || o->out || o->flag_mode_only)) {
+		fprintf(stderr, "wirespeed fwd: --config takes the ports and routes from the file: "
+				"drop --in/--out/--routes/--mac/--neighbour-mac/--mtu/--control\n");
+		return -1;
+	}
+	if (!o->config && (!o->in || !o->out)) {
+		fprintf(stderr, "wirespeed fwd: give --config FILE, or --in and --out\n");
 		return -1;
 	}
 	return 0;
 }
 
-/* The routes into the FIB; every nexthop id leaves by the output port. */
-static int load_routes(const struct opts *o, struct ws_fib *fib, struct ws_fwd *fwd)
+/* The flags as a config: port 0 "in" reads --in, port 1 "out" writes --out. */
+static int flags_config(const struct opts *o, struct ws_fwd_config *cfg)
+{
+	struct ws_fwd_config_port *in = &cfg->ports[0], *out = &cfg->ports[1];
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nb_ports = 2;
+	*in = (struct ws_fwd_config_port){ .name = "in", .kind = WS_FWD_PORT_PCAP, .id = 0, .mtu = 1500,
+					   .mac = { 2, 0, 0, 0, 0, 1 } };
+	*out = (struct ws_fwd_config_port){ .name = "out", .kind = WS_FWD_PORT_PCAP, .id = 1, .mtu = (uint16_t)o->mtu };
+	memcpy(out->mac, o->mac, 6);
+	in->rx = strdup(o->in);
+	out->tx = strdup(o->out);
+	if (o->control) {
+		if (strlen(o->control) >= sizeof(cfg->control_path)) {
+			fprintf(stderr, "wirespeed fwd: --control: path too long for a unix socket\n");
+			return WS_EXIT_USAGE;
+		}
+		cfg->control = WS_FWD_CTL_PATH;
+		snprintf(cfg->control_path, sizeof(cfg->control_path), "%s", o->control);
+	} else {
+		cfg->control = WS_FWD_CTL_NONE;
+	}
+	return in->rx && out->tx ? 0 : WS_EXIT_FAIL;
+}
+
+static void graph_overflow(void *ctx, struct ws_pkt **pkts, unsigned n)
+{
+	struct fwd_run *r = ctx;
+
+	r->graph_overflow += n;
+	ws_pool_put_bulk(r->pool, pkts, n);
+}
+
+/* Open the config's ports. */
+static int open_ports(struct fwd_run *r)
+{
+	char err[512];
+
+	for (unsigned i = 0; i < r->cfg.nb_ports; i++) {
+		const struct ws_fwd_config_port *cp = &r->cfg.ports[i];
+		struct ws_port *port = NULL;
+
+		if (cp->kind == WS_FWD_PORT_PCAP) {
+			struct ws_port *rx = NULL, *tx = NULL;
+
+			if (cp->rx && !(rx = ws_pcap_port_open_rx(cp->name, cp->id, r->pool, cp->rx, err, sizeof(err)))) {
+				fprintf(stderr, "wirespeed fwd: port %s: %s\n", cp->name, err);
+				return WS_EXIT_FAIL;
+			}
+			if (cp->tx && !(tx = ws_pcap_port_open_tx(cp->name, cp->id, r->pool, cp->tx, err, sizeof(err)))) {
+				fprintf(stderr, "wirespeed fwd: port %s: %s\n", cp->name, err);
+				ws_port_close(rx);
+				return WS_EXIT_FAIL;
+			}
+			port = ws_port_pair(cp->name, cp->id, rx, tx);
+			if (!port) {
+				ws_port_close(rx);
+				ws_port_close(tx);
+			}
+		} else {
+			uint32_t d4[WS_FWD_CONFIG_MAX_DSTS];
+			struct ws_mem_config mc = { .family = cp->dst_family, .nb_dsts = cp->nb_dsts, .seed = cp->seed,
+						    .count = cp->count, .nb_sizes = 1, .src_mac = { 2, 0, 0, 0, 0, 0xfe } };
+
+			mc.sizes[0] = cp->size;
+			if (cp->dst_family == AF_INET) {
+				for (unsigned k = 0; k < cp->nb_dsts; k++) {
+					uint32_t be;
+
+					memcpy(&be, cp->dsts[k], 4);
+					d4[k] = __builtin_bswap32(be);
+				}
+				mc.dsts = d4;
+			} else {
+				mc.dsts = cp->dsts;
+			}
+			port = ws_mem_port_create(cp->name, cp->id, r->pool, cp->mac, &mc);
+		}
+		if (!port) {
+			fprintf(stderr, "wirespeed fwd: port %s: cannot open: %s\n", cp->name, strerror(errno));
+			return WS_EXIT_FAIL;
+		}
+		memcpy(port->mac, cp->mac, 6);
+		port->mtu = cp->mtu;
+		r->ports[cp->id] = port;
+		r->nb_ports = cp->id + 1u;
+		if (ws_fwd_add_port(r->fwd, port)) {
+			fprintf(stderr, "wirespeed fwd: port %s: cannot add\n", cp->name);
+			return WS_EXIT_FAIL;
+		}
+	}
+	return 0;
+}
+
+/* Routes collected for ws_fib_load (one whole-table publish per family). */
+struct route_acc {
+	struct ws_route_list list;
+};
+
+static int acc_add(struct fwd_run *r, struct route_acc *acc, int family, const uint8_t *addr, unsigned len,
+		   const struct ws_nexthop_key *k)
+{
+	struct ws_route rt = { .len = (uint8_t)len };
+	int id = ws_nh_get_or_add(r->nh, k);
+
+	if (id < 0)
+		return id;
+	if (ws_nh_lookup(r->nh, (uint32_t)id)->refcnt == 1) {
+		int rc = ws_fwd_set_nexthop(r->fwd, (uint32_t)id, k);
+
+		if (rc)
+			return rc;
+	}
+	memcpy(rt.addr, addr, family == AF_INET ? 4 : 16);
+	rt.nexthop = (uint32_t)id;
+	return ws_route_list_push(&acc->list, family, &rt);
+}
+
+static struct ws_nexthop_key nh_local(uint16_t port)
+{
+	return (struct ws_nexthop_key){ .type = WS_NH_LOCAL, .port = port };
+}
+
+/* Our addresses (LOCAL), their subnets (connected), and the destinations a
+ * router never forwards (broadcast, multicast, IPv6 link-local: LOCAL, so
+ * that ip4-local / ip6-local take them). */
+static int local_routes(struct fwd_run *r, struct route_acc *acc)
+{
+	static const uint8_t mc4[16] = { 224 }, bc4[16] = { 255, 255, 255, 255 }, mc6[16] = { 0xff },
+			     ll6[16] = { 0xfe, 0x80 };
+	bool any6 = false;
+	int rc = 0;
+
+	for (unsigned i = 0; i < r->cfg.nb_ports && !rc; i++) {
+		const struct ws_fwd_config_port *cp = &r->cfg.ports[i];
+
+		any6 = true; /* every port has a link-local address */
+		for (unsigned k = 0; k < cp->nb_addrs && !rc; k++) {
+			const struct ws_fwd_config_addr *a = &cp->addrs[k];
+			unsigned bits = a->family == AF_INET ? 32 : 128;
+			struct ws_nexthop_key local = nh_local(cp->id);
+			struct ws_nexthop_key conn = { .type = WS_NH_UNICAST, .port = cp->id };
+			uint8_t net[16] = { 0 };
+
+			snprintf(conn.dev, sizeof(conn.dev), "%s", cp->name);
+			rc = ws_fwd_add_address(r->fwd, cp->id, a->family, a->addr, a->len);
+			if (!rc)
+				rc = acc_add(r, acc, a->family, a->addr, bits, &local);
+			if (rc || a->len == bits)
+				continue;
+			for (unsigned b = 0; b < a->len; b++)
+				if (a->addr[b / 8] & (0x80 >> (b % 8)))
+					net[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+			rc = acc_add(r, acc, a->family, net, a->len, &conn);
+			if (!rc && a->family == AF_INET && a->len <= 30) { /* the subnet's broadcast address */
+				uint8_t bc[16] = { 0 };
+
+				memcpy(bc, net, 4);
+				for (unsigned b = a->len; b < 32; b++)
+					bc[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+				rc = acc_add(r, acc, AF_INET, bc, 32, &local);
+			}
+		}
+	}
+	if (!rc) {
+		struct ws_nexthop_key local = nh_local(0);
+
+		rc = acc_add(r, acc, AF_INET, mc4, 4, &local);
+		if (!rc)
+			rc = acc_add(r, acc, AF_INET, bc4, 32, &local);
+		if (!rc && any6)
+			rc = acc_add(r, acc, AF_INET6, mc6, 8, &local);
+		if (!rc && any6)
+			rc = acc_add(r, acc, AF_INET6, ll6, 10, &local);
+	}
+	return rc;
+}
+
+/* A route file's nexthop key as the forwarder's: the port from the device
+ * name, else from the gateway's subnet; a line without gateway or device
+ * takes the `routes` line's nexthop. 0, or -1 with the message in err. */
+static int file_key(const struct fwd_run *r, const struct ws_fwd_config_route_file *rf,
+		    const struct ws_nexthop_key *fk, struct ws_nexthop_key *k, char *err, size_t errlen)
+{
+	char what[96];
+
+	*k = *fk;
+	if (fk->type != WS_NH_UNICAST)
+		return 0;
+	if (!fk->gw_family && !fk->dev[0]) {
+		if (!rf->has_nh) {
+			snprintf(err, errlen, "%s: routes without a nexthop: give `via GW` or `dev PORT` on its `routes` line",
+				 rf->path);
+			return -1;
+		}
+		*k = rf->nh;
+		return 0;
+	}
+	ws_nh_format(fk, what, sizeof(what));
+	if (fk->dev[0]) {
+		for (unsigned i = 0; i < r->cfg.nb_ports; i++)
+			if (!strcmp(r->cfg.ports[i].name, fk->dev)) {
+				k->port = r->cfg.ports[i].id;
+				return 0;
+			}
+		snprintf(err, errlen, "%s: nexthop '%s': no port named '%s'", rf->path, what, fk->dev);
+		return -1;
+	}
+	int port = ws_fwd_config_port_for(&r->cfg, fk->gw_family, fk->gw);
+
+	if (port < 0) {
+		snprintf(err, errlen, "%s: nexthop '%s': the gateway is not on any port's subnet", rf->path, what);
+		return -1;
+	}
+	k->port = (uint16_t)port;
+	snprintf(k->dev, sizeof(k->dev), "%s", r->cfg.ports[port].name);
+	return 0;
+}
+
+static int file_routes(struct fwd_run *r, struct route_acc *acc, const struct ws_fwd_config_route_file *rf)
+{
+	struct ws_route_list list = { 0 };
+	char err[512];
+	int rc = ws_route_file_read(rf->path, NULL, &list, err, sizeof(err));
+
+	if (rc) {
+		fprintf(stderr, "wirespeed fwd: %s\n", err);
+		return rc == -EINVAL ? WS_EXIT_USAGE : WS_EXIT_FAIL;
+	}
+	for (size_t i = 0; !rc && i < list.n_v4 + list.n_v6; i++) {
+		int family = i < list.n_v4 ? AF_INET : AF_INET6;
+		const struct ws_route *rt = family == AF_INET ? &list.v4[i] : &list.v6[i - list.n_v4];
+		struct ws_nexthop_key k;
+
+		if (!list.nh) { /* ids (e.g. origin AS tags): all by the line's nexthop */
+			struct ws_nexthop_key none = { .type = WS_NH_UNICAST, .port = WS_NH_PORT_NONE };
+
+			if (file_key(r, rf, &none, &k, err, sizeof(err))) {
+				fprintf(stderr, "wirespeed fwd: %s\n", err);
+				rc = WS_EXIT_USAGE;
+				break;
+			}
+		} else if (file_key(r, rf, &ws_nh_lookup(list.nh, rt->nexthop)->key, &k, err, sizeof(err))) {
+			fprintf(stderr, "wirespeed fwd: %s\n", err);
+			rc = WS_EXIT_USAGE;
+			break;
+		}
+		if (acc_add(r, acc, family, rt->addr, rt->len, &k)) {
+			fprintf(stderr, "wirespeed fwd: %s: too many distinct nexthops\n", rf->path);
+			rc = WS_EXIT_USAGE;
+		}
+	}
+	ws_route_list_free(&list);
+	return rc;
+}
+
+/* The config's addresses, routes, route files and neighbours into fwd and
+ * the FIB. */
+static int apply_config(struct fwd_run *r)
+{
+	struct route_acc acc = { 0 };
+	int rc;
+
+	r->nh = ws_nh_table_create(WS_FIB_MAX_NEXTHOPS);
+	if (!r->nh)
+		return WS_EXIT_FAIL;
+	rc = local_routes(r, &acc);
+	for (size_t i = 0; !rc && i < r->cfg.nb_routes; i++) {
+		const struct ws_fwd_config_route *cr = &r->cfg.routes[i];
+
+		rc = acc_add(r, &acc, cr->family, cr->addr, cr->len, &cr->nh);
+	}
+	if (rc) {
+		fprintf(stderr, "wirespeed fwd: cannot set up the routes: %s\n", strerror(-rc));
+		ws_route_list_free(&acc.list);
+		return WS_EXIT_FAIL;
+	}
+	for (unsigned i = 0; !rc && i < r->cfg.nb_route_files; i++)
+		rc = file_routes(r, &acc, &r->cfg.route_files[i]);
+	if (!rc && (ws_fib_load(r->fib, AF_INET, acc.list.v4, acc.list.n_v4) ||
+		    ws_fib_load(r->fib, AF_INET6, acc.list.v6, acc.list.n_v6))) {
+		fprintf(stderr, "wirespeed fwd: cannot load the routes\n");
+		rc = WS_EXIT_FAIL;
+	}
+	ws_route_list_free(&acc.list);
+	for (size_t i = 0; !rc && i < r->cfg.nb_neighbours; i++) {
+		const struct ws_fwd_config_neighbour *n = &r->cfg.neighbours[i];
+
+		if (ws_fwd_add_neighbour(r->fwd, n->port, n->family, n->addr, n->mac)) {
+			fprintf(stderr, "wirespeed fwd: line %u: cannot add the neighbour\n", n->line);
+			rc = WS_EXIT_FAIL;
+		}
+	}
+	return rc;
+}
+
+/* --in/--out: the routes file (or the defaults), every nexthop id out of
+ * port 1 to --neighbour-mac. */
+static int flags_routes(const struct opts *o, struct fwd_run *r)
 {
 	struct ws_route_list list = { 0 };
 	char err[512];
@@ -166,13 +503,13 @@ static int load_routes(const struct opts *o, struct ws_fib *fib, struct ws_fwd *
 			return WS_EXIT_FAIL;
 		}
 	}
-	rc = ws_fib_load(fib, AF_INET, list.v4, list.n_v4);
+	rc = ws_fib_load(r->fib, AF_INET, list.v4, list.n_v4);
 	if (!rc)
-		rc = ws_fib_load(fib, AF_INET6, list.v6, list.n_v6);
+		rc = ws_fib_load(r->fib, AF_INET6, list.v6, list.n_v6);
 	for (size_t i = 0; !rc && i < list.n_v4 + list.n_v6; i++) {
-		const struct ws_route *r = i < list.n_v4 ? &list.v4[i] : &list.v6[i - list.n_v4];
+		const struct ws_route *rt = i < list.n_v4 ? &list.v4[i] : &list.v6[i - list.n_v4];
 
-		rc = ws_fwd_set_adj(fwd, r->nexthop, 1, o->nbr_mac);
+		rc = ws_fwd_set_adj(r->fwd, rt->nexthop, 1, o->nbr_mac);
 	}
 	ws_route_list_free(&list);
 	if (rc) {
@@ -183,63 +520,172 @@ static int load_routes(const struct opts *o, struct ws_fib *fib, struct ws_fwd *
 	return 0;
 }
 
-static void summary(const struct opts *o, struct ws_port *in, struct ws_port *out, struct ws_fwd *fwd,
-		    struct ws_graph *g)
+/* Whether port i has nothing more to receive. */
+static bool rx_done(const struct fwd_run *r, unsigned i)
 {
-	struct ws_pcap_stats ps = { 0 };
-	uint64_t drops = 0;
-	FILE *t = o->json ? stderr : stdout;
+	const struct ws_fwd_config_port *cp = &r->cfg.ports[i];
+	const struct ws_port *port = r->ports[i];
 
-	ws_pcap_port_stats(in, &ps);
-	for (unsigned r = 0; r < WS_FWD_DROP_COUNT; r++)
-		drops += fwd->drops[r];
-	fprintf(t, "in  %s: %llu packets read, %llu records skipped (%llu truncated, %llu shorter than Ethernet, "
-		   "%llu too long)\n",
-		o->in, (unsigned long long)in->stats.rx_packets,
-		(unsigned long long)(ps.truncated + ps.too_short + ps.too_long), (unsigned long long)ps.truncated,
-		(unsigned long long)ps.too_short, (unsigned long long)ps.too_long);
-	fprintf(t, "out %s: %llu packets written\n", o->out, (unsigned long long)out->stats.tx_packets);
-	fprintf(t, "dropped: %llu", (unsigned long long)drops);
-	for (unsigned r = 1; r < WS_FWD_DROP_COUNT; r++)
-		if (fwd->drops[r])
-			fprintf(t, ", %s %llu", ws_fwd_drop_name(r), (unsigned long long)fwd->drops[r]);
-	fprintf(t, "\n%-16s %8s %8s %8s\n", "node", "vectors", "packets", "pkts/vec");
-	for (unsigned i = 0; i < ws_graph_nb_nodes(g); i++) {
-		const struct ws_graph_node *n = ws_graph_node(g, i);
+	if (cp->kind == WS_FWD_PORT_PCAP)
+		return !cp->rx || ws_pcap_port_rx_done(ws_port_pair_rx(port));
+	return cp->count && port->stats.rx_packets >= cp->count;
+}
 
-		if (n->stats.calls)
-			fprintf(t, "%-16s %8llu %8llu %8.1f\n", n->name, (unsigned long long)n->stats.calls,
-				(unsigned long long)n->stats.packets, (double)n->stats.packets / (double)n->stats.calls);
+static uint64_t total(const uint64_t *v, unsigned n)
+{
+	uint64_t s = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		s += v[i];
+	return s;
+}
+
+static void stats_line(struct fwd_run *r, double interval, uint64_t *last_rx, uint64_t *last_tx)
+{
+	uint64_t rx = 0, tx = 0;
+
+	for (unsigned i = 0; i < r->nb_ports; i++) {
+		rx += r->ports[i]->stats.rx_packets;
+		tx += r->ports[i]->stats.tx_packets;
 	}
-	if (!o->json)
-		return;
-	printf("{\"rx_packets\":%llu,\"tx_packets\":%llu,\"dropped\":%llu,\"skipped_truncated\":%llu,"
-	       "\"skipped_too_short\":%llu,\"skipped_too_long\":%llu,\"drops\":{",
-	       (unsigned long long)in->stats.rx_packets, (unsigned long long)out->stats.tx_packets,
-	       (unsigned long long)drops, (unsigned long long)ps.truncated, (unsigned long long)ps.too_short,
-	       (unsigned long long)ps.too_long);
-	for (unsigned r = 1, first = 1; r < WS_FWD_DROP_COUNT; r++)
-		if (fwd->drops[r]) {
-			printf("%s\"%s\":%llu", first ? "" : ",", ws_fwd_drop_name(r), (unsigned long long)fwd->drops[r]);
-			first = 0;
+	fprintf(stderr, "fwd: received %" PRIu64 " sent %" PRIu64 " dropped %" PRIu64 " | %.3f Mpps in, %.3f Mpps out\n",
+		rx, tx, total(r->fwd->drops, WS_FWD_DROP_COUNT), (double)(rx - *last_rx) / interval / 1e6,
+		(double)(tx - *last_tx) / interval / 1e6);
+	*last_rx = rx;
+	*last_tx = tx;
+}
+
+/* The worker loop: every receiving port in turn, a burst each. */
+static int run(struct fwd_run *r, const struct opts *o)
+{
+	struct ws_pkt *pk[BURST];
+	uint64_t read = 0, tick = o->stats_interval > 0 ? (uint64_t)(o->stats_interval * (double)ws_tsc_hz()) : 0;
+	uint64_t next_tick = ws_rdtsc() + tick, last_rx = 0, last_tx = 0;
+
+	ws_rcu_register();
+	unsigned starved = 0;
+
+	while (!stop) {
+		bool all_done = true, got_any = false;
+
+		if (tick && ws_rdtsc() >= next_tick) {
+			stats_line(r, o->stats_interval, &last_rx, &last_tx);
+			next_tick += tick;
 		}
-	printf("}}\n");
-	ws_out_flush();
+		for (unsigned i = 0; i < r->nb_ports && !stop; i++) {
+			unsigned want = o->count && o->count - read < BURST ? (unsigned)(o->count - read) : BURST, got;
+
+			if (rx_done(r, i))
+				continue;
+			all_done = false;
+			if (!want)
+				break;
+			got = ws_port_rx_burst(r->ports[i], pk, want);
+			read += got;
+			if (got) {
+				got_any = true;
+				ws_graph_enqueue(r->g, (unsigned)r->fwd->node_input, pk, got);
+				ws_graph_run(r->g);
+			}
+		}
+		/* file and memory ports always have a packet while frames are
+		 * free, and the neighbour queues hold at most WS_FWD_QUEUED_MAX */
+		starved = got_any || all_done ? 0 : starved + 1;
+		if (starved > 1000) {
+			fprintf(stderr, "wirespeed fwd: no free frames (a bug: frames are not coming back)\n");
+			break;
+		}
+		ws_fwd_flush(r->fwd);
+		ws_fwd_tick(r->fwd);
+		ws_rcu_quiescent();
+		if (all_done || (o->count && read >= o->count))
+			break;
+	}
+	ws_fwd_drain(r->fwd); /* what still waits for a neighbour: unresolved */
+	ws_fwd_flush(r->fwd);
+	ws_rcu_unregister();
+	return 0;
+}
+
+static int setup(struct fwd_run *r, const struct opts *o)
+{
+	struct ws_pool_config pc = { .nb_frames = FWD_POOL_FRAMES, .cache_size = 256 };
+	char err[512];
+	int rc;
+
+	if (o->config) {
+		rc = ws_fwd_config_read(o->config, &r->cfg, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "wirespeed fwd: %s\n", err);
+			return rc == -EINVAL ? WS_EXIT_USAGE : WS_EXIT_FAIL;
+		}
+	} else {
+		r->flags_mode = true;
+		rc = flags_config(o, &r->cfg);
+		if (rc)
+			return rc;
+	}
+	r->pool = ws_pool_create(&pc);
+	r->fib = ws_fib_create();
+	r->g = ws_graph_create();
+	r->fwd = r->pool && r->fib ? ws_fwd_create(r->fib, r->pool) : NULL;
+	if (!r->fwd || !r->g) {
+		fprintf(stderr, "wirespeed fwd: out of memory\n");
+		return WS_EXIT_FAIL;
+	}
+	rc = open_ports(r);
+	if (rc)
+		return rc;
+	if (ws_fwd_add_nodes(r->fwd, r->g) || ws_graph_finalize(r->g, NULL)) {
+		fprintf(stderr, "wirespeed fwd: cannot build the graph\n");
+		return WS_EXIT_FAIL;
+	}
+	ws_graph_set_overflow(r->g, graph_overflow, r);
+	return r->flags_mode ? flags_routes(o, r) : apply_config(r);
+}
+
+static void teardown(struct fwd_run *r)
+{
+	for (unsigned i = 0; i < r->nb_ports; i++)
+		ws_port_close(r->ports[i]);
+	ws_graph_free(r->g);
+	ws_fwd_free(r->fwd);
+	ws_fib_free(r->fib);
+	ws_nh_table_free(r->nh);
+	if (r->pool)
+		ws_pool_free(r->pool);
+	ws_fwd_config_free(&r->cfg);
+}
+
+/* Write errors and damaged inputs, port by port: exit 1 when any. */
+static int check_files(struct fwd_run *r)
+{
+	char err[512];
+	int rc = WS_EXIT_OK;
+
+	for (unsigned i = 0; i < r->nb_ports; i++) {
+		const struct ws_fwd_config_port *cp = &r->cfg.ports[i];
+
+		if (cp->kind != WS_FWD_PORT_PCAP)
+			continue;
+		if (cp->tx && ws_port_flush(r->ports[i])) {
+			fprintf(stderr, "wirespeed fwd: %s: write error\n", cp->tx);
+			rc = WS_EXIT_FAIL;
+		}
+		if (cp->rx && ws_pcap_port_rx_error(ws_port_pair_rx(r->ports[i]), err, sizeof(err))) {
+			fprintf(stderr, "wirespeed fwd: %s\n", err);
+			rc = WS_EXIT_FAIL;
+		}
+	}
+	return rc;
 }
 
 int ws_cmd_fwd(int argc, char **argv)
 {
-	struct ws_pool_config pc = { .nb_frames = 4096, .cache_size = 256 };
+	struct fwd_run r = { 0 };
+	struct ws_ctl_server *ctl = NULL;
 	struct opts o;
-	char err[512];
-	struct ws_pool *pool = NULL;
-	struct ws_fib *fib = NULL;
-	struct ws_fwd *fwd = NULL;
-	struct ws_graph *g = NULL;
-	struct ws_port *in = NULL, *out = NULL;
-	struct ws_pkt *pk[BURST];
-	uint64_t read = 0;
-	int rc = WS_EXIT_FAIL;
+	int rc;
 
 	if (parse(argc, argv, &o) != 0) {
 		usage(stderr);
@@ -247,87 +693,41 @@ int ws_cmd_fwd(int argc, char **argv)
 	}
 	if (!getenv("WS_LOG"))
 		ws_log_set_level(WS_LOG_WARN);
-	pool = ws_pool_create(&pc);
-	fib = ws_fib_create();
-	g = ws_graph_create();
-	fwd = pool && fib ? ws_fwd_create(fib, pool) : NULL;
-	if (!fwd || !g) {
-		fprintf(stderr, "wirespeed fwd: out of memory\n");
-		goto out;
-	}
-	in = ws_pcap_port_open_rx("in", 0, pool, o.in, err, sizeof(err));
-	if (!in) {
-		fprintf(stderr, "wirespeed fwd: %s\n", err);
-		goto out;
-	}
-	out = ws_pcap_port_open_tx("out", 1, pool, o.out, err, sizeof(err));
-	if (!out) {
-		fprintf(stderr, "wirespeed fwd: %s\n", err);
-		goto out;
-	}
-	memcpy(out->mac, o.mac, 6);
-	out->mtu = (uint16_t)o.mtu;
-	if (ws_fwd_add_port(fwd, in) || ws_fwd_add_port(fwd, out) || ws_fwd_add_nodes(fwd, g) ||
-	    ws_graph_finalize(g, NULL)) {
-		fprintf(stderr, "wirespeed fwd: cannot build the graph\n");
-		goto out;
-	}
-	rc = load_routes(&o, fib, fwd);
+	rc = setup(&r, &o);
 	if (rc)
 		goto out;
+	if (r.cfg.control != WS_FWD_CTL_NONE) {
+		const char *path = r.cfg.control == WS_FWD_CTL_PATH ? r.cfg.control_path : WS_CTL_DEFAULT_PATH;
+		char err[512];
 
+		ctl = ws_ctl_server_start(path, ws_fwd_ctl_handler, &r, err, sizeof(err));
+		if (!ctl && r.cfg.control == WS_FWD_CTL_PATH) {
+			fprintf(stderr, "wirespeed fwd: control socket: %s\n", err);
+			rc = WS_EXIT_FAIL;
+			goto out;
+		}
+		if (!ctl)
+			fprintf(stderr, "wirespeed fwd: no control socket (%s); `control none` in the config silences this\n",
+				err);
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	uint64_t tick = o.stats_interval > 0 ? (uint64_t)(o.stats_interval * (double)ws_tsc_hz()) : 0;
-	uint64_t next_tick = ws_rdtsc() + tick, last_rx = 0, last_tx = 0;
-
-	while (!stop && !ws_pcap_port_rx_done(in)) {
-		if (tick && ws_rdtsc() >= next_tick) {
-			uint64_t drops = 0;
-
-			for (unsigned r = 0; r < WS_FWD_DROP_COUNT; r++)
-				drops += fwd->drops[r];
-			fprintf(stderr, "fwd: read %llu written %llu dropped %llu | %.3f Mpps in, %.3f Mpps out\n",
-				(unsigned long long)in->stats.rx_packets, (unsigned long long)out->stats.tx_packets,
-				(unsigned long long)drops, (double)(in->stats.rx_packets - last_rx) / o.stats_interval / 1e6,
-				(double)(out->stats.tx_packets - last_tx) / o.stats_interval / 1e6);
-			last_rx = in->stats.rx_packets;
-			last_tx = out->stats.tx_packets;
-			next_tick += tick;
-		}
-		unsigned want = o.count && o.count - read < BURST ? (unsigned)(o.count - read) : BURST;
-		unsigned got;
-
-		if (!want)
-			break;
-		got = ws_port_rx_burst(in, pk, want);
-		read += got;
-		if (got) {
-			ws_graph_enqueue(g, (unsigned)fwd->node_input, pk, got);
-			ws_graph_run(g);
-			ws_fwd_flush(fwd);
-		} else if (!ws_pcap_port_rx_done(in)) {
-			fprintf(stderr, "wirespeed fwd: no free frames (a bug: frames are not coming back)\n");
-			break;
-		}
+	r.start_tsc = ws_rdtsc();
+	run(&r, &o);
+	ws_ctl_server_stop(ctl); /* no command may read what teardown frees */
+	ctl = NULL;
+	rc = check_files(&r);
+	if (o.json) {
+		ws_fwd_print_counters(&r, stderr);
+		ws_fwd_print_runtime(&r, stderr);
+		ws_fwd_print_json(&r, stdout);
+		ws_out_flush();
+	} else {
+		ws_fwd_print_counters(&r, stdout);
+		ws_fwd_print_runtime(&r, stdout);
 	}
-	rc = WS_EXIT_OK;
-	if (ws_port_flush(out)) {
-		fprintf(stderr, "wirespeed fwd: %s: write error\n", o.out);
-		rc = WS_EXIT_FAIL;
-	}
-	if (ws_pcap_port_rx_error(in, err, sizeof(err))) {
-		fprintf(stderr, "wirespeed fwd: %s\n", err);
-		rc = WS_EXIT_FAIL;
-	}
-	summary(&o, in, out, fwd, g);
 out:
-	ws_port_close(in);
-	ws_port_close(out);
-	ws_graph_free(g);
-	ws_fwd_free(fwd);
-	ws_fib_free(fib);
-	if (pool)
-		ws_pool_free(pool);
+	ws_ctl_server_stop(ctl);
+	teardown(&r);
 	return rc;
 }

@@ -248,3 +248,29 @@ void ws_fib_get_stats(struct ws_fib *fib, struct ws_fib_stats *st)
 	st->memory6 = ws_lpm6_memory(fib->lpm6);
 	pthread_mutex_unlock(&fib->lock);
 }
+
+int ws_fib_walk(struct ws_fib *fib, int family, const uint8_t *addr, unsigned len, ws_rib_walk_fn *cb, void *arg)
+{
+	struct ws_rib *rib = rib_of(fib, family);
+	int rc;
+
+	if (!rib)
+		return -EINVAL;
+	pthread_mutex_lock(&fib->lock);
+	rc = ws_rib_walk_range(rib, addr, len, cb, arg);
+	pthread_mutex_unlock(&fib->lock);
+	return rc;
+}
+
+int ws_fib_route_lookup(struct ws_fib *fib, int family, const uint8_t *addr, uint32_t *nexthop, unsigned *len)
+{
+	struct ws_rib *rib = rib_of(fib, family);
+	int rc;
+
+	if (!rib)
+		return -EINVAL;
+	pthread_mutex_lock(&fib->lock);
+	rc = ws_rib_lookup(rib, addr, nexthop, len);
+	pthread_mutex_unlock(&fib->lock);
+	return rc;
+}

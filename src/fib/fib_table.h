@@ -35,6 +35,7 @@
 #include "fib/fib.h"
 #include "fib/lpm4.h"
 #include "fib/lpm6.h"
+#include "fib/rib.h"
 
 struct ws_rib;
 
@@ -105,6 +106,17 @@ int ws_fib_route_delete(struct ws_fib *fib, int family, const uint8_t *addr, uns
 /* Control path: exact match of a prefix in the RIB: 0 and *nexthop, -ENOENT,
  * -EINVAL. */
 int ws_fib_route_get(struct ws_fib *fib, int family, const uint8_t *addr, unsigned len, uint32_t *nexthop);
+
+/* Control path: call cb for each route inside addr/len (0/0: all), in
+ * address order, holding the writers' lock (changes wait until it
+ * returns; lookups do not). cb's non-zero return stops the walk and is
+ * returned; -EINVAL for a bad family or prefix. */
+int ws_fib_walk(struct ws_fib *fib, int family, const uint8_t *addr, unsigned len, ws_rib_walk_fn *cb, void *arg);
+
+/* Control path: the RIB's longest match for a full address (what the data
+ * path answers, from the RIB): 0 with *nexthop and the route's *len, or
+ * -ENOENT, -EINVAL. */
+int ws_fib_route_lookup(struct ws_fib *fib, int family, const uint8_t *addr, uint32_t *nexthop, unsigned *len);
 
 /* Control path: wait for a grace period now and reuse what changes retired. */
 void ws_fib_sync(struct ws_fib *fib);

@@ -76,4 +76,18 @@ void ws_port_close(struct ws_port *port);
  * and priv). NULL with errno ENOMEM. */
 struct ws_port *ws_port_alloc(const char *name, uint16_t id, struct ws_pool *pool);
 
+/*
+ * Control path: one port made of two: it receives what rx receives (each
+ * packet's in_port becomes id) and sends through tx; either may be NULL
+ * (nothing received / nothing taken). It owns both: ws_port_close closes
+ * them. Its counters count what passes through it; the inner ports keep
+ * their own. Used to give a pcap port both directions (one file read, one
+ * written). NULL with errno ENOMEM (rx and tx are then still the caller's).
+ */
+struct ws_port *ws_port_pair(const char *name, uint16_t id, struct ws_port *rx, struct ws_port *tx);
+
+/* Control path: the inner ports of a pair; NULL for another kind of port. */
+struct ws_port *ws_port_pair_rx(const struct ws_port *port);
+struct ws_port *ws_port_pair_tx(const struct ws_port *port);
+
 #endif /* WS_IO_PORT_H */

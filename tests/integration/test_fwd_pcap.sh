@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # wirespeed fwd with capture files: every capture of ../shared/data/pcap goes
-# through without a crash and every packet is accounted for (read = written +
-# dropped by reason); a capture the test writes comes out exactly as it
+# through without a crash and every packet is accounted for (read = forwarded
+# + dropped by reason + taken locally + waiting; written = forwarded + made by
+# us); a capture the test writes comes out exactly as it
 # computes it should (TTL/hop limit, checksum, MACs; drops left out); the
 # output is deterministic; bad input and options get their exit codes.
 set -u
@@ -25,11 +26,15 @@ if [[ -d $data ]]; then
 		# 0, or 1 for a capture that ends in a damaged record (said on stderr)
 		if [[ $rc == 1 ]] && grep -q "input ends" "$tmp/err"; then rc=0; fi
 		check "fwd $name: exit $rc" test "$rc" = 0
-		check "fwd $name: read = written + dropped" python3 -c '
+		check "fwd $name: every packet accounted for" python3 -c '
 import json, sys
 r = json.loads(sys.stdin.read())
-assert r["rx_packets"] == r["tx_packets"] + r["dropped"], r
+assert r["rx_packets"] == r["forwarded"] + r["dropped"] + r["local"] + r["queued"], r
+assert r["tx_packets"] == r["forwarded"] + r["generated"] - r["gen_dropped"], r
 assert r["dropped"] == sum(r["drops"].values()), r
+assert r["local"] == sum(r["local_by_kind"].values()), r
+assert r["generated"] == sum(r["generated_by_kind"].values()), r
+assert r["queued"] == 0 and r["graph_overflow"] == 0, r
 ' <<<"$json"
 	done
 fi

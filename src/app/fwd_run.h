@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fwd_run.h: the state of one `wirespeed fwd` run, shared by its setup and
+ * loop (app/fwd.c) and its control-socket commands (app/fwd_ctl.c).
+ *
+ * Threads: the main thread is the worker (ports, graph, fwd); the control
+ * socket's thread runs the commands. What the commands change goes through
+ * the FIB's RCU path (routes) and fwd's lock (nexthops); what they read is
+ * counters (one writer, read as in core/stats.h), the FIB under its lock and
+ * the neighbour table under fwd's lock. The nexthop table (nh) is touched by
+ * the control thread only, once the worker runs.
+ */
+#ifndef WS_APP_FWD_RUN_H
+#define WS_APP_FWD_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fib/fib_table.h"
+#include "fib/nexthop.h"
+#include "fwd/config.h"
+#include "fwd/fwd.h"
+#include "graph/graph.h"
+
+struct fwd_run {
+	struct ws_fwd_config cfg;
+	bool flags_mode;            /* --in/--out: no addresses, every route to port 1 */
+	struct ws_pool *pool;
+	struct ws_fib *fib;
+	struct ws_fwd *fwd;
+	struct ws_graph *g;
+	struct ws_port *ports[WS_FWD_MAX_PORTS];
+	unsigned nb_ports;
+	struct ws_nh_table *nh;     /* the routes' nexthops (config mode) */
+	uint64_t graph_overflow;    /* packets the graph could not place (a bug if not 0) */
+	uint64_t start_tsc;
+};
+
+/* The control socket's handler (fwd_ctl.c): ctx is the struct fwd_run. */
+int ws_fwd_ctl_handler(void *ctx, int argc, char **argv, FILE *out);
+
+/* Reports shared by the exit summary and the control commands (fwd_ctl.c). */
+void ws_fwd_print_runtime(struct fwd_run *r, FILE *out);
+void ws_fwd_print_counters(struct fwd_run *r, FILE *out);
+void ws_fwd_print_drops(struct fwd_run *r, FILE *out);
+void ws_fwd_print_json(struct fwd_run *r, FILE *out);
+
+/* Apply "route add|del ..." words (argv[0] is "add" or "del"): 0, or 1/2 with
+ * the reason written to out. Also used for the config's routes. */
+int ws_fwd_route_cmd(struct fwd_run *r, int argc, char **argv, FILE *out);
+
+/* Add a route with this nexthop key (interning it): 0 or a negative errno. */
+int ws_fwd_route_add_key(struct fwd_run *r, int family, const uint8_t *addr, unsigned len,
+			 const struct ws_nexthop_key *k);
+
+#endif /* WS_APP_FWD_RUN_H */
