@@ -41,13 +41,18 @@ test: build build-asan fuzz-build
 # `make fuzz` (FUZZ_TIME seconds each, default 600; the corpus is kept).
 FUZZ_TIME ?= 600
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc
+# the whole forwarding graph (fuzz_fwd): everything under it but the ports
+FUZZ_FWD_SOURCES = $(wildcard src/core/*.c src/fib/*.c src/net/*.c src/graph/*.c src/fwd/*.c) src/io/port.c
 fuzz-build: deps
 	@mkdir -p $(BUILD_FUZZ)
 	@clang $(FUZZ_FLAGS) tests/fuzz/fuzz_net_parse.c src/net/parse.c -o $(BUILD_FUZZ)/fuzz_net_parse
+	@clang $(FUZZ_FLAGS) tests/fuzz/fuzz_fwd.c $(FUZZ_FWD_SOURCES) -o $(BUILD_FUZZ)/fuzz_fwd \
+		-lurcu-qsbr -lz -lpthread
 
 fuzz: fuzz-build
-	@mkdir -p $(BUILD_FUZZ)/corpus-net-parse
+	@mkdir -p $(BUILD_FUZZ)/corpus-net-parse $(BUILD_FUZZ)/corpus-fwd
 	$(BUILD_FUZZ)/fuzz_net_parse -max_total_time=$(FUZZ_TIME) $(BUILD_FUZZ)/corpus-net-parse
+	$(BUILD_FUZZ)/fuzz_fwd -max_total_time=$(FUZZ_TIME) $(BUILD_FUZZ)/corpus-fwd
 
 # The main job on an embedded default. Until the namespace testbed exists:
 # the budget table and the in-memory benchmarks against DPDK.

@@ -52,7 +52,7 @@ static struct totals totals_of(const struct fwd_run *r)
 	t.dropped = sum(f->drops, WS_FWD_DROP_COUNT) + r->graph_overflow;
 	t.local = sum(f->local, WS_FWD_LOCAL_COUNT);
 	t.gen = sum(f->gen, WS_FWD_GEN_COUNT);
-	t.gen_sent = t.gen - f->gen_dropped;
+	t.gen_sent = t.gen - f->gen_dropped - f->queued_gen;
 	t.forwarded = t.tx > t.gen_sent ? t.tx - t.gen_sent : 0;
 	return t;
 }
@@ -127,7 +127,7 @@ void ws_fwd_print_counters(struct fwd_run *r, FILE *out)
 	fprintf(out,
 		"received %" PRIu64 ": forwarded %" PRIu64 ", dropped %" PRIu64 ", taken locally %" PRIu64
 		", waiting for a neighbour %" PRIu32 "\n",
-		t.rx, t.forwarded, t.dropped, t.local, f->queued);
+		t.rx, t.forwarded, t.dropped, t.local, f->queued - f->queued_gen);
 	fprintf(out, "made %" PRIu64 " (%" PRIu64 " could not be sent); ICMP errors rate-limited %" PRIu64 "\n", t.gen,
 		f->gen_dropped, f->icmp_ratelimited);
 	print_named(out, "  taken: ", f->local, WS_FWD_LOCAL_COUNT, ws_fwd_local_name);
@@ -188,10 +188,10 @@ void ws_fwd_print_json(struct fwd_run *r, FILE *out)
 	fprintf(out,
 		"{\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64 ",\"forwarded\":%" PRIu64 ",\"dropped\":%" PRIu64
 		",\"local\":%" PRIu64 ",\"generated\":%" PRIu64 ",\"gen_dropped\":%" PRIu64 ",\"queued\":%" PRIu32
-		",\"icmp_ratelimited\":%" PRIu64 ",\"graph_overflow\":%" PRIu64 ",\"skipped_truncated\":%" PRIu64
-		",\"skipped_too_short\":%" PRIu64 ",\"skipped_too_long\":%" PRIu64,
-		t.rx, t.tx, t.forwarded, t.dropped, t.local, t.gen, f->gen_dropped, f->queued, f->icmp_ratelimited,
-		r->graph_overflow, all.truncated, all.too_short, all.too_long);
+		",\"queued_generated\":%" PRIu32 ",\"icmp_ratelimited\":%" PRIu64 ",\"graph_overflow\":%" PRIu64
+		",\"skipped_truncated\":%" PRIu64 ",\"skipped_too_short\":%" PRIu64 ",\"skipped_too_long\":%" PRIu64,
+		t.rx, t.tx, t.forwarded, t.dropped, t.local, t.gen, f->gen_dropped, f->queued - f->queued_gen,
+		f->queued_gen, f->icmp_ratelimited, r->graph_overflow, all.truncated, all.too_short, all.too_long);
 	json_named(out, "drops", f->drops, 1, WS_FWD_DROP_COUNT, ws_fwd_drop_name);
 	json_named(out, "local_by_kind", f->local, 0, WS_FWD_LOCAL_COUNT, ws_fwd_local_name);
 	json_named(out, "generated_by_kind", f->gen, 0, WS_FWD_GEN_COUNT, ws_fwd_gen_name);

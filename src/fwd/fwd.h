@@ -26,8 +26,10 @@
  * ws_pkt.drop_reason counts them all), taken by us (local[]), or waiting
  * for a neighbour (neighbour queues). Packets we make (ARP and ND messages,
  * echo replies, ICMP errors) are counted in gen[] and, when they cannot be
- * sent, in gen_dropped, never in drops[]. So at any quiet point:
- *   received = (sent - (sum gen - gen_dropped)) + sum drops + sum local + queued
+ * sent, in gen_dropped, never in drops[]; while they wait for a neighbour
+ * they are in queued_gen. So at any quiet point, with
+ *   forwarded = sent - (sum gen - gen_dropped - queued_gen):
+ *   received = forwarded + sum drops + sum local + (queued - queued_gen)
  *
  * DATA-PATH CODE in the node functions; setting up is control path. One
  * struct ws_fwd per worker thread.
@@ -171,7 +173,8 @@ struct ws_fwd {
 	uint64_t icmp_ratelimited; /* ICMP errors not sent (the packet is in drops[]) */
 	uint64_t icmp_tokens;      /* ICMP bucket, in TSC ticks of credit */
 	uint64_t icmp_last;        /* TSC of the last refill */
-	uint32_t queued;           /* packets in neighbour queues */
+	uint32_t queued;           /* packets in neighbour queues ... */
+	uint32_t queued_gen;       /* ... of which we made */
 	uint64_t neigh_timer;      /* TSC when ws_fwd_tick has work; 0: none */
 	uint64_t clock;            /* frozen TSC for tests; 0: read the TSC */
 	uint64_t tsc_hz;
@@ -193,8 +196,9 @@ void ws_fwd_free(struct ws_fwd *fwd);
 int ws_fwd_add_port(struct ws_fwd *fwd, struct ws_port *port);
 
 /* Control path: nexthop id -> forward to port via dst_mac (src MAC: the
- * port's). 0 or -EINVAL (id or port out of range). Not yet safe while
- * workers run (the entry is written in place). */
+ * port's), with no ARP/ND (the bench and --in/--out form). 0 or -EINVAL (id
+ * or port out of range). Not safe while workers run (the entry is written
+ * in place); ws_fwd_set_nexthop is. */
 int ws_fwd_set_adj(struct ws_fwd *fwd, uint32_t nexthop, uint16_t port, const uint8_t dst_mac[6]);
 
 /* Control path, before the workers run or under nothing else: give port an
@@ -228,7 +232,7 @@ void ws_fwd_tick(struct ws_fwd *fwd);
 /* Control path, at the end: drop what waits for neighbours (unresolved). */
 void ws_fwd_drain(struct ws_fwd *fwd);
 
-/* Packets waiting for a neighbour now. */
+/* Received packets waiting for a neighbour now (queued - queued_gen). */
 uint64_t ws_fwd_queued(const struct ws_fwd *fwd);
 
 /* Control path: the names of local[] and gen[] entries. */

@@ -103,12 +103,20 @@ static void adj_forward(struct ws_fwd *f, struct ws_adj *a, const struct ws_neig
 	a->kind = WS_ADJ_FORWARD;
 }
 
+/* p leaves a neighbour queue. */
+static void unqueue(struct ws_fwd *f, const struct ws_pkt *p)
+{
+	f->queued--;
+	f->queued_gen -= (p->flags & WS_PKT_F_GENERATED) != 0;
+}
+
 /* Drop what e holds (it failed or goes away). */
 static void neigh_drop_queue(struct ws_fwd *f, struct ws_neigh *e)
 {
-	for (unsigned i = 0; i < e->nb_queued; i++)
+	for (unsigned i = 0; i < e->nb_queued; i++) {
+		unqueue(f, e->queue[i]);
 		fwd_drop_one(f, e->queue[i], WS_FWD_DROP_UNRESOLVED);
-	f->queued -= e->nb_queued;
+	}
 	e->nb_queued = 0;
 }
 
@@ -129,7 +137,8 @@ static void neigh_resolved(struct ws_fwd *f, struct ws_neigh *e)
 			adj_forward(f, &f->adj[id], e);
 	}
 	e->nb_queued = 0;
-	f->queued -= n;
+	for (unsigned i = 0; i < n; i++)
+		unqueue(f, e->queue[i]);
 	if (!n)
 		return;
 	/* a connected route's packets take the host adjacency from now on */
@@ -245,6 +254,7 @@ static unsigned neigh_resolve(struct ws_fwd *f, struct ws_pkt *p, int family)
 	}
 	e->queue[e->nb_queued++] = p;
 	f->queued++;
+	f->queued_gen += (p->flags & WS_PKT_F_GENERATED) != 0;
 	return WS_GRAPH_MAX_NEXT;
 }
 
@@ -298,7 +308,7 @@ void ws_fwd_drain(struct ws_fwd *fwd)
 
 uint64_t ws_fwd_queued(const struct ws_fwd *fwd)
 {
-	return fwd->queued;
+	return fwd->queued - fwd->queued_gen;
 }
 
 int ws_fwd_add_neighbour(struct ws_fwd *fwd, uint16_t port, int family, const uint8_t *ip, const uint8_t mac[6])
@@ -486,8 +496,16 @@ static unsigned nd_input(struct ws_fwd *f, struct ws_pkt *p)
 		p->out_port = port;
 		return NEIGH_TX;
 	}
-	if (nd.has_lla)
-		known = neigh_learn(f, AF_INET6, port, nd.target, nd.lla, false);
+	if (nd.has_lla) {
+		const struct ws_neigh *e = ws_neigh_find(&f->neigh, AF_INET6, port, nd.target);
+
+		/* RFC 4861 7.2.5: without the override flag an NA completes a
+		 * resolution but does not replace a MAC we already have (an
+		 * anycast or proxy answer must not steal the entry) */
+		if ((nd.flags & WS_ND_NA_FLAG_OVERRIDE) || !e || e->state != WS_NEIGH_REACHABLE ||
+		    !memcmp(e->mac, nd.lla, 6))
+			known = neigh_learn(f, AF_INET6, port, nd.target, nd.lla, false);
+	}
 	f->local[known ? WS_FWD_LOCAL_ND_NA : WS_FWD_LOCAL_ND_OTHER]++;
 	ws_pool_put_bulk(f->pool, &p, 1);
 	return WS_GRAPH_MAX_NEXT;

@@ -216,7 +216,7 @@ void ws_nd_make_na(struct ws_pkt *p, const uint8_t our_mac[6], const uint8_t tar
 	m->type = WS_ICMP6_NEIGH_ADVERT;
 	m->code = 0;
 	m->csum = 0;
-	m->flags = WS_ND_NA_FLAG_OVERRIDE | (dad ? 0 : WS_ND_NA_FLAG_SOLICITED);
+	m->flags = WS_ND_NA_FLAG_ROUTER | WS_ND_NA_FLAG_OVERRIDE | (dad ? 0 : WS_ND_NA_FLAG_SOLICITED);
 	memset(m->reserved, 0, sizeof(m->reserved));
 	memcpy(m->target, tgt, WS_IPV6_ADDR_LEN);
 	opt->type = WS_ND_OPT_TGT_LLA;

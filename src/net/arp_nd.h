@@ -128,7 +128,9 @@ int ws_nd_read(const struct ws_pkt *p, struct ws_nd_info *nd);
  * the solicited NA for target (one of our addresses; may point into p):
  * IPv6 from target to the NS's source, or to ff02::1 when the NS came from ::
  * (duplicate address detection, 7.2.4), hop limit 255, traffic class and
- * flow label 0; NA with O set, S set unless sent to ff02::1, and a target
+ * flow label 0; NA with R set (we are a router: RFC 4861 7.2.4, so hosts
+ * keep us in their default router list), O set, S set unless sent to
+ * ff02::1, and a target
  * LLA option carrying our_mac; checksum. Ethernet to the NS's Ethernet
  * source (33:33:00:00:00:01 for ff02::1) from our_mac, VLAN tag kept.
  * payload_len becomes 32 and data_len l3_off + 72 (the NS may have been 8

@@ -389,7 +389,8 @@ static void test_nd_make_na(void **state)
 		assert_true(nd.has_lla);
 		assert_memory_equal(nd.lla, MAC_HOST, 6);
 		ws_nd_make_na(p, MAC_OURS, nd.target);
-		check_na(p, l3, MAC_HOST, IP6_HOST, WS_ND_NA_FLAG_SOLICITED | WS_ND_NA_FLAG_OVERRIDE, IP6_OURS);
+		check_na(p, l3, MAC_HOST, IP6_HOST, WS_ND_NA_FLAG_ROUTER | WS_ND_NA_FLAG_SOLICITED | WS_ND_NA_FLAG_OVERRIDE,
+			 IP6_OURS);
 		assert_int_equal(p->vlan_tci, vlan ? TEST_TCI : 0);
 		assert_memory_equal(ws_pkt_data(p) + 12, f.b + 12, l3 - 12);
 
@@ -399,14 +400,16 @@ static void test_nd_make_na(void **state)
 		p = load(&f);
 		assert_int_equal(p->data_len, l3 + 64);
 		ws_nd_make_na(p, MAC_OURS, ws_pkt_data(p) + l4 + 8);
-		check_na(p, l3, MAC_HOST, IP6_HOST, WS_ND_NA_FLAG_SOLICITED | WS_ND_NA_FLAG_OVERRIDE, IP6_LL);
+		check_na(p, l3, MAC_HOST, IP6_HOST, WS_ND_NA_FLAG_ROUTER | WS_ND_NA_FLAG_SOLICITED | WS_ND_NA_FLAG_OVERRIDE,
+			 IP6_LL);
 
 		/* a DAD probe from ::: to all nodes, not solicited */
 		l3 = build_nd(&f, vlan, WS_ICMP6_NEIGH_SOLICIT, 0, IP6_UNSPEC, IP6_OURS_SNM, IP6_OURS, NULL, 0, &l4);
 		p = load(&f);
 		assert_int_equal(ws_nd_read(p, &nd), 0);
 		ws_nd_make_na(p, MAC_OURS, IP6_OURS);
-		check_na(p, l3, (const uint8_t[]){0x33, 0x33, 0, 0, 0, 1}, IP6_ALL_NODES, WS_ND_NA_FLAG_OVERRIDE,
+		check_na(p, l3, (const uint8_t[]){0x33, 0x33, 0, 0, 0, 1}, IP6_ALL_NODES,
+			 WS_ND_NA_FLAG_ROUTER | WS_ND_NA_FLAG_OVERRIDE,
 			 IP6_OURS);
 	}
 }
