@@ -319,6 +319,7 @@ struct ws_fwd *ws_fwd_create(struct ws_fib *fib, struct ws_pool *pool)
 	f->tsc_hz = ws_tsc_hz();
 	f->icmp_tokens = WS_FWD_ICMP_BURST * (f->tsc_hz / WS_FWD_ICMP_RATE);
 	f->node_input = f->node_drop = f->node_ip4_rewrite = f->node_ip6_rewrite = -1;
+	f->node_ip4_icmp_error = f->node_ip6_icmp_error = -1;
 	return f;
 }
 
@@ -357,6 +358,8 @@ int ws_fwd_add_port(struct ws_fwd *fwd, struct ws_port *port)
 	ifc->ll6[13] = port->mac[3];
 	ifc->ll6[14] = port->mac[4];
 	ifc->ll6[15] = port->mac[5];
+	fwd->adj[WS_FWD_PORT_GLEAN_ADJ + port->id] = (struct ws_adj){ .port = port->id, .kind = WS_ADJ_GLEAN };
+	memcpy(fwd->adj[WS_FWD_PORT_GLEAN_ADJ + port->id].src_mac, port->mac, 6);
 	return 0;
 }
 
@@ -422,11 +425,11 @@ int ws_fwd_add_nodes(struct ws_fwd *fwd, struct ws_graph *g)
 		{ "ip4-rewrite", node_ip4_rewrite, { "tx", "drop", "ip4-icmp-error", "ip4-local", "arp" }, 5, fwd },
 		{ "ip6-rewrite", node_ip6_rewrite, { "tx", "drop", "ip6-icmp-error", "ip6-local", "ip6-nd" }, 5, fwd },
 		{ "ip4-local", ws_fwd_node_ip4_local, { "ip4-lookup", "drop" }, 2, fwd },
-		{ "ip6-local", ws_fwd_node_ip6_local, { "ip6-lookup", "ip6-nd", "drop" }, 3, fwd },
-		{ "arp", ws_fwd_node_arp, { "tx", "ip4-rewrite", "drop" }, 3, fwd },
-		{ "ip6-nd", ws_fwd_node_ip6_nd, { "tx", "ip6-rewrite", "drop" }, 3, fwd },
+		{ "ip6-local", ws_fwd_node_ip6_local, { "ip6-lookup", "ip6-nd", "drop", "ip6-rewrite" }, 4, fwd },
+		{ "arp", ws_fwd_node_arp, { "tx", "ip4-rewrite", "drop", "ip4-icmp-error" }, 4, fwd },
+		{ "ip6-nd", ws_fwd_node_ip6_nd, { "tx", "ip6-rewrite", "drop", "ip6-icmp-error" }, 4, fwd },
 		{ "ip4-icmp-error", ws_fwd_node_ip4_icmp_error, { "ip4-lookup", "drop" }, 2, fwd },
-		{ "ip6-icmp-error", ws_fwd_node_ip6_icmp_error, { "ip6-lookup", "drop" }, 2, fwd },
+		{ "ip6-icmp-error", ws_fwd_node_ip6_icmp_error, { "ip6-lookup", "drop", "ip6-rewrite" }, 3, fwd },
 		{ "tx", node_tx, { NULL }, 0, fwd },
 		{ "drop", node_drop, { NULL }, 0, fwd },
 	};
@@ -444,6 +447,10 @@ int ws_fwd_add_nodes(struct ws_fwd *fwd, struct ws_graph *g)
 			fwd->node_ip4_rewrite = id;
 		if (!strcmp(specs[i].name, "ip6-rewrite"))
 			fwd->node_ip6_rewrite = id;
+		if (!strcmp(specs[i].name, "ip4-icmp-error"))
+			fwd->node_ip4_icmp_error = id;
+		if (!strcmp(specs[i].name, "ip6-icmp-error"))
+			fwd->node_ip6_icmp_error = id;
 	}
 	fwd->graph = g;
 	return 0;

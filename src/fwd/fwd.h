@@ -151,7 +151,11 @@ struct ws_fwd_if {
 /* Host adjacencies: the neighbour with table index i resolves packets of a
  * connected route through adj[WS_FWD_HOST_ADJ + i]. */
 #define WS_FWD_HOST_ADJ WS_FIB_MAX_NEXTHOPS
-#define WS_FWD_NB_ADJ (WS_FIB_MAX_NEXTHOPS + WS_NEIGH_MAX)
+/* Per port, a glean adjacency for what we send to an IPv6 link-local
+ * address (an echo reply, an error): no route reaches one, it is on the
+ * port the packet came in by. */
+#define WS_FWD_PORT_GLEAN_ADJ (WS_FIB_MAX_NEXTHOPS + WS_NEIGH_MAX)
+#define WS_FWD_NB_ADJ (WS_FWD_PORT_GLEAN_ADJ + WS_FWD_MAX_PORTS)
 
 struct ws_fwd {
 	struct ws_fib *fib;
@@ -182,7 +186,7 @@ struct ws_fwd {
 	struct ws_pkt *txq[WS_FWD_MAX_PORTS][WS_GRAPH_VECTOR];
 	unsigned txq_len[WS_FWD_MAX_PORTS];
 	/* node ids, for ws_graph_enqueue */
-	int node_input, node_drop, node_ip4_rewrite, node_ip6_rewrite;
+	int node_input, node_drop, node_ip4_rewrite, node_ip6_rewrite, node_ip4_icmp_error, node_ip6_icmp_error;
 	struct ws_graph *graph;
 };
 
@@ -225,8 +229,9 @@ int ws_fwd_set_nexthop(struct ws_fwd *fwd, uint32_t id, const struct ws_nexthop_
 int ws_fwd_add_neighbour(struct ws_fwd *fwd, uint16_t port, int family, const uint8_t *ip, const uint8_t mac[6]);
 
 /* Data path, per loop: the neighbour timers (another request for an
- * unanswered neighbour, give up after WS_NEIGH_PROBES). Cheap when nothing
- * is due. */
+ * unanswered neighbour; after WS_NEIGH_PROBES, its queued packets get ICMP
+ * host/address unreachable, through the graph, which this runs). Cheap when
+ * nothing is due. */
 void ws_fwd_tick(struct ws_fwd *fwd);
 
 /* Control path, at the end: drop what waits for neighbours (unresolved). */

@@ -110,7 +110,30 @@ static void unqueue(struct ws_fwd *f, const struct ws_pkt *p)
 	f->queued_gen -= (p->flags & WS_PKT_F_GENERATED) != 0;
 }
 
-/* Drop what e holds (it failed or goes away). */
+/* e failed: what it holds gets ICMP host (IPv4) / address (IPv6)
+ * unreachable, as Linux sends, through the ICMP error node (which drops
+ * what it may not answer, counting it as unresolved); returns whether it
+ * queued anything for the graph. */
+static bool neigh_fail_queue(struct ws_fwd *f, struct ws_neigh *e)
+{
+	int node = e->family == AF_INET ? f->node_ip4_icmp_error : f->node_ip6_icmp_error;
+	unsigned n = e->nb_queued, took = 0;
+
+	if (!n)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		unqueue(f, e->queue[i]);
+		e->queue[i]->drop_reason = WS_FWD_DROP_UNRESOLVED;
+	}
+	e->nb_queued = 0;
+	if (f->graph && node >= 0)
+		took = ws_graph_enqueue(f->graph, (unsigned)node, e->queue, n);
+	for (unsigned i = took; i < n; i++)
+		fwd_drop_one(f, e->queue[i], WS_FWD_DROP_UNRESOLVED);
+	return took > 0;
+}
+
+/* Drop what e holds (it goes away). */
 static void neigh_drop_queue(struct ws_fwd *f, struct ws_neigh *e)
 {
 	for (unsigned i = 0; i < e->nb_queued; i++) {
@@ -184,9 +207,9 @@ static bool neigh_learn(struct ws_fwd *f, int family, uint16_t port, const uint8
 /*
  * A packet from a rewrite node whose next hop has no MAC: find or start the
  * neighbour entry. Returns NEIGH_REWRITE when the neighbour turned out to be
- * known (the adjacency is fixed and the packet goes back), NEIGH_DROP with
- * drop_reason set, or WS_GRAPH_MAX_NEXT when the packet was queued (the
- * entry owns it now).
+ * known (the adjacency is fixed and the packet goes back), NEIGH_DROP or
+ * NEIGH_ICMP (the neighbour failed) with drop_reason set, or
+ * WS_GRAPH_MAX_NEXT when the packet was queued (the entry owns it now).
  */
 static unsigned neigh_resolve(struct ws_fwd *f, struct ws_pkt *p, int family)
 {
@@ -236,7 +259,7 @@ static unsigned neigh_resolve(struct ws_fwd *f, struct ws_pkt *p, int family)
 	if (e->state == WS_NEIGH_FAILED) {
 		if (now < e->timer) {
 			p->drop_reason = WS_FWD_DROP_UNRESOLVED;
-			return NEIGH_DROP;
+			return NEIGH_ICMP; /* host unreachable, as for the queued ones */
 		}
 		e->state = WS_NEIGH_INCOMPLETE; /* try again */
 		e->probes = 0;
@@ -278,7 +301,8 @@ void ws_fwd_tick(struct ws_fwd *fwd)
 					e->probes++;
 					e->timer = now + ms_ticks(fwd, WS_NEIGH_PROBE_MS);
 				} else {
-					neigh_drop_queue(fwd, e);
+					if (neigh_fail_queue(fwd, e) && fwd->graph)
+						ws_graph_run(fwd->graph); /* the errors, now */
 					e->state = WS_NEIGH_FAILED;
 					e->timer = now + ms_ticks(fwd, WS_NEIGH_FAILED_MS);
 				}
@@ -448,8 +472,10 @@ static unsigned keep(struct ws_pkt **v, unsigned out, struct ws_pkt *p, unsigned
  *   writes: the neighbour table and adjacencies (learning, under the lock);
  *           an ARP request for us becomes the reply in place; requests for
  *           next hops from fresh frames (straight to the TX queues)
- *   next:   tx (replies), ip4-rewrite (a known neighbour), drop; queued
- *           packets go back to ip4-rewrite when the answer comes
+ *   next:   tx (replies), ip4-rewrite (a known neighbour), ip4-icmp-error
+ *           (the neighbour failed: host unreachable), drop; queued packets
+ *           go back to ip4-rewrite when the answer comes, or to
+ *           ip4-icmp-error when the neighbour fails (ws_fwd_tick)
  */
 unsigned ws_fwd_node_arp(struct ws_graph_node *node, struct ws_pkt **v, unsigned n)
 {
@@ -517,7 +543,7 @@ static unsigned nd_input(struct ws_fwd *f, struct ws_pkt *p)
  * with an NA in place, NA learned), and IPv6 packets whose next hop has no
  * MAC (from ip6-rewrite: NS from a fresh frame, to the solicited-node
  * multicast address, from our link-local address).
- *   next:   tx, ip6-rewrite, drop
+ *   next:   tx, ip6-rewrite, ip6-icmp-error, drop
  */
 unsigned ws_fwd_node_ip6_nd(struct ws_graph_node *node, struct ws_pkt **v, unsigned n)
 {
@@ -627,7 +653,7 @@ unsigned ws_fwd_node_ip6_local(struct ws_graph_node *node, struct ws_pkt **v, un
 				f->gen[WS_FWD_GEN_ECHO_REPLY]++;
 				p->flags |= WS_PKT_F_GENERATED;
 				p->drop_reason = 0;
-				next = LOCAL6_LOOKUP;
+				next = fwd_link_local_out(f, p) ? LOCAL6_REWRITE : LOCAL6_LOOKUP;
 			}
 		} else {
 			next = punt(f, p);
@@ -741,7 +767,7 @@ static unsigned icmp_error_run(struct ws_fwd *f, struct ws_pkt **v, unsigned n, 
 		f->gen[k.gen]++;
 		p->flags |= WS_PKT_F_GENERATED;
 		p->drop_reason = 0;
-		p->next_node = ICMP_LOOKUP;
+		p->next_node = family == AF_INET6 && fwd_link_local_out(f, p) ? ICMP6_REWRITE : ICMP_LOOKUP;
 	}
 	return n;
 }

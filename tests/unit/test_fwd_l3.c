@@ -1202,21 +1202,32 @@ static void test_probe_timers(void **state)
 		assert_int_equal(nb_sent(&b, 1), 0);
 		advance_ms(&b, WS_NEIGH_PROBE_MS);
 	}
-	/* no answer to the last: failed, what waited is dropped */
+	/* no answer to the last: failed, what waited is dropped with ICMP
+	 * host unreachable back to its source (as Linux does) */
 	tick(&b);
 	assert_int_equal(nb_sent(&b, 1), 0);
+	assert_int_equal(nb_sent(&b, 0), 1);
+	assert_int_equal(ip4_of(sent(&b, 0, 0))->proto, WS_IPPROTO_ICMP);
+	assert_int_equal(((const struct ws_icmp_hdr *)(ip4_of(sent(&b, 0, 0)) + 1))->type, WS_ICMP_DEST_UNREACH);
+	assert_int_equal(((const struct ws_icmp_hdr *)(ip4_of(sent(&b, 0, 0)) + 1))->code, 1);
+	assert_int_equal(ws_ntoh32(ip4_of(sent(&b, 0, 0))->dst), H0);
 	assert_int_equal(b.fwd->queued, 0);
 	assert_int_equal(b.fwd->drops[WS_FWD_DROP_UNRESOLVED], 1);
+	assert_int_equal(b.fwd->gen[WS_FWD_GEN_ICMP_UNREACHABLE], 1);
 	assert_int_equal(b.fwd->gen[WS_FWD_GEN_ARP_REQUEST], WS_NEIGH_PROBES);
 	assert_accounting(&b);
+	clear(&b);
 
-	/* while failed: dropped, no request */
+	/* while failed: dropped with host unreachable, no request */
 	advance_ms(&b, WS_NEIGH_FAILED_MS - 1);
 	tick(&b);
 	run1(&b, mk4(&b, &(struct pkt4){ .port = 0, .src = H0, .dst = FAR }));
-	assert_int_equal(nb_sent(&b, 0) + nb_sent(&b, 1), 0);
+	assert_int_equal(nb_sent(&b, 1), 0);
+	assert_int_equal(nb_sent(&b, 0), 1);
+	assert_int_equal(b.fwd->gen[WS_FWD_GEN_ICMP_UNREACHABLE], 2);
 	assert_int_equal(b.fwd->drops[WS_FWD_DROP_UNRESOLVED], 2);
 	assert_int_equal(b.fwd->queued, 0);
+	clear(&b);
 
 	/* then the next packet asks again */
 	advance_ms(&b, 1);
@@ -1248,6 +1259,41 @@ static void test_probe_timers(void **state)
 	assert_int_equal(nb_sent(&b, 1), 2);
 	assert_forwarded4(sent(&b, 1, 1), mac_gw, mac_p1, FAR, 63);
 	assert_int_equal(b.fwd->queued, 0);
+	bed_close(&b);
+}
+
+/* A ping to our link-local address from a link-local one: no route leads
+ * to fe80::/10, so the reply leaves by the port the request came in on
+ * (its glean adjacency), the sender resolved with ND like any neighbour. */
+static void test_echo_link_local(void **state)
+{
+	static const uint8_t h_ll[16] = { 0xfe, 0x80, [15] = 9 };
+	static const uint8_t ll6_p0[16] = { 0xfe, 0x80, [8] = 0x00, 0x00, 0x5e, 0xff, 0xfe, 0x10, 0x00, 0x01 };
+	struct bed b;
+	const struct ws_ipv6_hdr *ip6;
+
+	(void)state;
+	bed_open(&b);
+	run1(&b, mk6(&b, &(struct pkt6){ .port = 0, .src = h_ll, .dst = ll6_p0, .proto = WS_IPPROTO_ICMPV6,
+					 .icmp_type = WS_ICMP6_ECHO_REQUEST }));
+	/* the sender is not known yet: a solicitation for it, the reply waits */
+	assert_int_equal(nb_sent(&b, 0), 1);
+	ip6 = ip6_of(sent(&b, 0, 0));
+	assert_int_equal(((const uint8_t *)(ip6 + 1))[0], WS_ICMP6_NEIGH_SOLICIT);
+	assert_memory_equal(ip6->src, ll6_p0, 16);
+	assert_int_equal(b.fwd->queued_gen, 1);
+	clear(&b);
+	/* the sender answers: the reply leaves port 0 to it */
+	run1(&b, mk_na(&b, 0, h_ll, ll6_p0, h_ll, mac_h0, WS_ND_NA_FLAG_SOLICITED | WS_ND_NA_FLAG_OVERRIDE));
+	assert_int_equal(nb_sent(&b, 0), 1);
+	assert_eth(sent(&b, 0, 0), mac_h0, mac_p0, WS_ETHERTYPE_IPV6);
+	ip6 = ip6_of(sent(&b, 0, 0));
+	assert_memory_equal(ip6->src, ll6_p0, 16);
+	assert_memory_equal(ip6->dst, h_ll, 16);
+	assert_int_equal(((const uint8_t *)(ip6 + 1))[0], WS_ICMP6_ECHO_REPLY);
+	assert_int_equal(b.fwd->gen_dropped, 0);
+	assert_int_equal(b.fwd->queued_gen, 0);
+	assert_accounting(&b);
 	bed_close(&b);
 }
 
@@ -1519,7 +1565,7 @@ int main(void)
 		cmocka_unit_test(test_tx_full),       cmocka_unit_test(test_probe_timers),
 		cmocka_unit_test(test_error_waits_for_source),
 		cmocka_unit_test(test_nd_answer),     cmocka_unit_test(test_nd_resolve),
-		cmocka_unit_test(test_nd_override),   cmocka_unit_test(test_echo),
+		cmocka_unit_test(test_nd_override),   cmocka_unit_test(test_echo), cmocka_unit_test(test_echo_link_local),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
