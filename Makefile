@@ -58,7 +58,7 @@ fuzz: fuzz-build
 # the budget table and the in-memory benchmarks against DPDK.
 # A build directory configured before dpdk-dev was installed must look again.
 bench-build: deps-bench build
-	@test -x $(BUILD)/bench/ws-bench-core -a -x $(BUILD)/bench/ws-bench-fib -a -x $(BUILD)/bench/ws-bench-fib6 || { meson setup --reconfigure $(BUILD) >/dev/null && ninja -C $(BUILD) >/dev/null; }
+	@test -x $(BUILD)/bench/ws-bench-core -a -x $(BUILD)/bench/ws-bench-fib -a -x $(BUILD)/bench/ws-bench-fib6 -a -x $(BUILD)/bench/ws-bench-fwd || { meson setup --reconfigure $(BUILD) >/dev/null && ninja -C $(BUILD) >/dev/null; }
 
 demo: bench-build
 	@echo "== wirespeed budget ==" && ./$(BUILD)/wirespeed budget
@@ -70,6 +70,7 @@ bench: bench-build
 	@./$(BUILD)/bench/ws-bench-fib
 	@./$(BUILD)/bench/ws-bench-fib6
 	@./$(BUILD)/wirespeed bench fwd --json
+	@./$(BUILD)/bench/ws-bench-fwd
 
 check-clang: deps
 	@test -f $(BUILD_CLANG)/build.ninja || CC=clang meson setup $(BUILD_CLANG) $(MESON_OPTS) >/dev/null

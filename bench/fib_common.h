@@ -35,6 +35,11 @@ int ws_fbench_cmp_double(const void *a, const void *b);
 /* CLOCK_MONOTONIC in seconds. */
 double ws_fbench_now(void);
 
+/* AnonHugePages (kB) of the whole process (/proc/self/smaps_rollup), or -1:
+ * which page size the lookup arrays sit on (0 with transparent huge pages
+ * in "madvise" mode and nobody asking). */
+long ws_fbench_thp_kb(void);
+
 /* qsort order of struct ws_route for rte_lpm/rte_lpm6 insertion: shorter
  * prefixes first, then address order (the addresses are big-endian bytes,
  * so memcmp orders them for either family). */

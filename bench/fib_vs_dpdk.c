@@ -140,23 +140,6 @@ static uint32_t prefix_mask(unsigned len)
 
 /* ---- /proc/self/smaps: which page size the lookup arrays sit on ---- */
 
-/* AnonHugePages (kB) of the whole process, or -1: with transparent huge
- * pages in "madvise" mode and nobody asking, 0, i.e. both sides' tables
- * are on 4 KiB pages (lpm4's arrays come from plain malloc). */
-static long thp_kb(void)
-{
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-	char line[256];
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
 
 /* ---- the table ---- */
 
@@ -531,7 +514,7 @@ int main(int argc, char **argv)
 			goto done;
 		}
 	}
-	long huge_kb = thp_kb();
+	long huge_kb = ws_fbench_thp_kb();
 
 	printf("{\"bench\":\"lpm4_memory\",\"table\":\"%s\",\"prefixes\":%zu,\"bytes\":%zu,\"bytes_per_prefix\":%.3f,"
 	       "\"peer\":\"rte_lpm\",\"peer_bytes\":%zu,\"peer_bytes_per_prefix\":%.3f,"
