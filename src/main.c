@@ -19,6 +19,8 @@ static const struct subcommand subcommands[] = {
 	{ "bench", ws_cmd_bench, "run wirespeed's in-memory benchmarks (ring, pool, the forwarding graph)" },
 	{ "fwd", ws_cmd_fwd, "forward packets from a capture file to a capture file through the graph" },
 	{ "ctl", ws_cmd_ctl, "talk to a running forwarder: show runtime, counters, routes; change routes" },
+	{ "gen", ws_cmd_gen, "generate UDP/TCP/ICMP traffic at a rate or flat out, stamped for the sink" },
+	{ "sink", ws_cmd_sink, "receive and count: loss, duplicates, reordering, latency of stamped traffic" },
 	{ "routes", ws_cmd_routes, "load, check and look up route files; generate synthetic tables" },
 };
 

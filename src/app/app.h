@@ -18,6 +18,8 @@ int ws_cmd_bench_fwd(int argc, char **argv); /* `wirespeed bench fwd` */
 int ws_cmd_routes(int argc, char **argv);
 int ws_cmd_fwd(int argc, char **argv);
 int ws_cmd_ctl(int argc, char **argv); /* `wirespeed ctl`: talk to a running forwarder */
+int ws_cmd_gen(int argc, char **argv); /* `wirespeed gen`: traffic generator */
+int ws_cmd_sink(int argc, char **argv); /* `wirespeed sink`: count, loss, latency */
 
 /* True for the words that ask a command for its usage text. */
 static inline int ws_arg_is_help(const char *arg)

@@ -44,3 +44,14 @@ void ws_log(enum ws_log_level level, const char *component, const char *fmt, ...
 	/* one fprintf call so that lines from different threads do not interleave */
 	fprintf(stderr, "wirespeed: %s: %s\n", component, msg);
 }
+
+void ws_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

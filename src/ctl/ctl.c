@@ -52,19 +52,6 @@ struct conn {
 	bool dead; /* client gone or too slow, or stop asked: send nothing more */
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static void put32(char *p, uint32_t v)
 {
 	p[0] = (char)(v >> 24);
@@ -376,7 +363,7 @@ static int make_dir(const char *path, char *err, size_t errlen)
 	}
 	if (errno == EEXIST)
 		return 0;
-	set_err(err, errlen, "cannot create directory %s for the control socket: %s", dir, strerror(errno));
+	ws_set_err(err, errlen, "cannot create directory %s for the control socket: %s", dir, strerror(errno));
 	return -1;
 }
 
@@ -388,7 +375,7 @@ static int clear_stale(const char *path, const struct sockaddr_un *sa, char *err
 	int fd, rc, e;
 
 	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-		set_err(err, errlen, "%s exists and is not a socket; remove it or choose another --socket path", path);
+		ws_set_err(err, errlen, "%s exists and is not a socket; remove it or choose another --socket path", path);
 		errno = EEXIST;
 		return -1;
 	}
@@ -396,7 +383,7 @@ static int clear_stale(const char *path, const struct sockaddr_un *sa, char *err
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		e = errno;
-		set_err(err, errlen, "socket: %s", strerror(e));
+		ws_set_err(err, errlen, "socket: %s", strerror(e));
 		errno = e;
 		return -1;
 	}
@@ -404,7 +391,7 @@ static int clear_stale(const char *path, const struct sockaddr_un *sa, char *err
 	e = errno;
 	close(fd);
 	if (rc == 0 || e == EAGAIN || e == EINPROGRESS) {
-		set_err(err, errlen, "another forwarder is listening on %s", path);
+		ws_set_err(err, errlen, "another forwarder is listening on %s", path);
 		errno = EADDRINUSE;
 		return -1;
 	}
@@ -412,11 +399,11 @@ static int clear_stale(const char *path, const struct sockaddr_un *sa, char *err
 		if (unlink(path) == 0 || errno == ENOENT)
 			return 0;
 		e = errno;
-		set_err(err, errlen, "cannot remove the stale socket %s: %s", path, strerror(e));
+		ws_set_err(err, errlen, "cannot remove the stale socket %s: %s", path, strerror(e));
 		errno = e;
 		return -1;
 	}
-	set_err(err, errlen, "%s is in use and cannot be checked: %s", path, strerror(e));
+	ws_set_err(err, errlen, "%s is in use and cannot be checked: %s", path, strerror(e));
 	errno = e;
 	return -1;
 }
@@ -428,7 +415,7 @@ static int bind_listen(const char *path, char *err, size_t errlen)
 	int e;
 
 	if (fill_addr(&sa, path) < 0) {
-		set_err(err, errlen, "control socket path '%s' is empty or longer than %zu bytes", path,
+		ws_set_err(err, errlen, "control socket path '%s' is empty or longer than %zu bytes", path,
 			sizeof(sa.sun_path) - 1);
 		errno = ENAMETOOLONG;
 		return -1;
@@ -438,7 +425,7 @@ static int bind_listen(const char *path, char *err, size_t errlen)
 
 		if (fd < 0) {
 			e = errno;
-			set_err(err, errlen, "socket: %s", strerror(e));
+			ws_set_err(err, errlen, "socket: %s", strerror(e));
 			errno = e;
 			return -1;
 		}
@@ -449,7 +436,7 @@ static int bind_listen(const char *path, char *err, size_t errlen)
 			/* and exactly 0600 even if the umask took owner bits away */
 			if (chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
 				e = errno;
-				set_err(err, errlen, "cannot set up the control socket %s: %s", path, strerror(e));
+				ws_set_err(err, errlen, "cannot set up the control socket %s: %s", path, strerror(e));
 				unlink(path);
 				close(fd);
 				errno = e;
@@ -461,9 +448,9 @@ static int bind_listen(const char *path, char *err, size_t errlen)
 		close(fd);
 		if (e != EADDRINUSE || attempt > 0) {
 			if (e == EADDRINUSE)
-				set_err(err, errlen, "another forwarder is listening on %s", path);
+				ws_set_err(err, errlen, "another forwarder is listening on %s", path);
 			else
-				set_err(err, errlen, "cannot bind the control socket %s: %s", path, strerror(e));
+				ws_set_err(err, errlen, "cannot bind the control socket %s: %s", path, strerror(e));
 			errno = e;
 			return -1;
 		}
@@ -481,12 +468,12 @@ struct ws_ctl_server *ws_ctl_server_start(const char *path, ws_ctl_handler_fn *f
 	int e;
 
 	if (!path || !fn) {
-		set_err(err, errlen, "no control socket path or handler");
+		ws_set_err(err, errlen, "no control socket path or handler");
 		errno = EINVAL;
 		return NULL;
 	}
 	if (strlen(path) >= sizeof(s->path)) {
-		set_err(err, errlen, "control socket path '%s' is longer than %zu bytes", path, sizeof(s->path) - 1);
+		ws_set_err(err, errlen, "control socket path '%s' is longer than %zu bytes", path, sizeof(s->path) - 1);
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
@@ -494,7 +481,7 @@ struct ws_ctl_server *ws_ctl_server_start(const char *path, ws_ctl_handler_fn *f
 		return NULL; /* errno from mkdir */
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		set_err(err, errlen, "out of memory");
+		ws_set_err(err, errlen, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -505,7 +492,7 @@ struct ws_ctl_server *ws_ctl_server_start(const char *path, ws_ctl_handler_fn *f
 	s->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->wakefd < 0) {
 		e = errno;
-		set_err(err, errlen, "eventfd: %s", strerror(e));
+		ws_set_err(err, errlen, "eventfd: %s", strerror(e));
 		free(s);
 		errno = e;
 		return NULL;
@@ -530,7 +517,7 @@ struct ws_ctl_server *ws_ctl_server_start(const char *path, ws_ctl_handler_fn *f
 	e = pthread_create(&s->thread, NULL, server_main, s);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e) {
-		set_err(err, errlen, "cannot start the control socket thread: %s", strerror(e));
+		ws_set_err(err, errlen, "cannot start the control socket thread: %s", strerror(e));
 		unlink(path);
 		close(s->lfd);
 		close(s->wakefd);
@@ -578,17 +565,17 @@ static int client_recv(int fd, char *buf, size_t len, const char *path, char *er
 		if (n > 0) {
 			got += (size_t)n;
 		} else if (n == 0 || errno == ECONNRESET) {
-			set_err(err, errlen, "the forwarder on %s closed the connection before the answer was complete",
+			ws_set_err(err, errlen, "the forwarder on %s closed the connection before the answer was complete",
 				path);
 			return -EPROTO;
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			set_err(err, errlen, "the forwarder on %s did not answer within %u s", path,
+			ws_set_err(err, errlen, "the forwarder on %s did not answer within %u s", path,
 				WS_CTL_CLIENT_TIMEOUT_MS / 1000);
 			return -ETIMEDOUT;
 		} else if (errno != EINTR) {
 			int e = errno;
 
-			set_err(err, errlen, "reading from %s: %s", path, strerror(e));
+			ws_set_err(err, errlen, "reading from %s: %s", path, strerror(e));
 			return -e;
 		}
 	}
@@ -602,21 +589,21 @@ static char *build_request(int argc, char **argv, size_t *len, int *rc, char *er
 	char *buf, *p;
 
 	if (argc < 1 || !argv) {
-		set_err(err, errlen, "no command to send");
+		ws_set_err(err, errlen, "no command to send");
 		*rc = -EINVAL;
 		return NULL;
 	}
 	for (int i = 0; i < argc; i++) {
 		nbytes += strlen(argv[i]) + 1;
 		if (nbytes > UINT32_MAX / 2) {
-			set_err(err, errlen, "the command is too long");
+			ws_set_err(err, errlen, "the command is too long");
 			*rc = -E2BIG;
 			return NULL;
 		}
 	}
 	buf = malloc(12 + nbytes);
 	if (!buf) {
-		set_err(err, errlen, "out of memory");
+		ws_set_err(err, errlen, "out of memory");
 		*rc = -ENOMEM;
 		return NULL;
 	}
@@ -642,14 +629,14 @@ static int client_connect(const char *path, char *err, size_t errlen)
 	int fd, e;
 
 	if (fill_addr(&sa, path) < 0) {
-		set_err(err, errlen, "control socket path '%s' is empty or longer than %zu bytes", path,
+		ws_set_err(err, errlen, "control socket path '%s' is empty or longer than %zu bytes", path,
 			sizeof(sa.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		e = errno;
-		set_err(err, errlen, "socket: %s", strerror(e));
+		ws_set_err(err, errlen, "socket: %s", strerror(e));
 		return -e;
 	}
 	/* Blocking with timeouts: the send timeout also bounds connect() when the
@@ -663,18 +650,18 @@ static int client_connect(const char *path, char *err, size_t errlen)
 	switch (e) {
 	case ENOENT:
 	case ECONNREFUSED:
-		set_err(err, errlen, "no forwarder is listening on %s", path);
+		ws_set_err(err, errlen, "no forwarder is listening on %s", path);
 		return -e;
 	case EACCES:
 	case EPERM:
-		set_err(err, errlen, "permission denied on %s", path);
+		ws_set_err(err, errlen, "permission denied on %s", path);
 		return -EACCES;
 	case EAGAIN:
-		set_err(err, errlen, "the forwarder on %s did not take the connection within %u s", path,
+		ws_set_err(err, errlen, "the forwarder on %s did not take the connection within %u s", path,
 			WS_CTL_CLIENT_TIMEOUT_MS / 1000);
 		return -ETIMEDOUT;
 	default:
-		set_err(err, errlen, "cannot connect to %s: %s", path, strerror(e));
+		ws_set_err(err, errlen, "cannot connect to %s: %s", path, strerror(e));
 		return -e;
 	}
 }
@@ -701,19 +688,19 @@ int ws_ctl_request(const char *path, int argc, char **argv, FILE *out, char *err
 		} else if (errno == EPIPE || errno == ECONNRESET) {
 			break; /* the server may have answered without reading it all: read on */
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			set_err(err, errlen, "the forwarder on %s did not take the request within %u s", path,
+			ws_set_err(err, errlen, "the forwarder on %s did not take the request within %u s", path,
 				WS_CTL_CLIENT_TIMEOUT_MS / 1000);
 			rc = -ETIMEDOUT;
 			goto out;
 		} else if (errno != EINTR) {
 			rc = -errno;
-			set_err(err, errlen, "sending to %s: %s", path, strerror(-rc));
+			ws_set_err(err, errlen, "sending to %s: %s", path, strerror(-rc));
 			goto out;
 		}
 	}
 	text = malloc(WS_CTL_MAX_CHUNK);
 	if (!text) {
-		set_err(err, errlen, "out of memory");
+		ws_set_err(err, errlen, "out of memory");
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -721,7 +708,7 @@ int ws_ctl_request(const char *path, int argc, char **argv, FILE *out, char *err
 	if (rc < 0)
 		goto out;
 	if (memcmp(hdr, ans_magic, 4)) {
-		set_err(err, errlen, "%s did not answer as a wirespeed forwarder (a different version?)", path);
+		ws_set_err(err, errlen, "%s did not answer as a wirespeed forwarder (a different version?)", path);
 		rc = -EPROTO;
 		goto out;
 	}
@@ -735,7 +722,7 @@ int ws_ctl_request(const char *path, int argc, char **argv, FILE *out, char *err
 		if (n == 0)
 			break;
 		if (n > WS_CTL_MAX_CHUNK) {
-			set_err(err, errlen, "malformed answer from %s: a frame of %u bytes", path, n);
+			ws_set_err(err, errlen, "malformed answer from %s: a frame of %u bytes", path, n);
 			rc = -EPROTO;
 			goto out;
 		}
@@ -746,7 +733,7 @@ int ws_ctl_request(const char *path, int argc, char **argv, FILE *out, char *err
 		errno = 0;
 		if (fwrite(text, 1, n, out) != n || fflush(out) != 0) {
 			rc = errno ? -errno : -EIO;
-			set_err(err, errlen, "writing the answer: %s", strerror(-rc));
+			ws_set_err(err, errlen, "writing the answer: %s", strerror(-rc));
 			goto out;
 		}
 	}
@@ -754,7 +741,7 @@ int ws_ctl_request(const char *path, int argc, char **argv, FILE *out, char *err
 	if (rc < 0)
 		goto out;
 	if (get32(hdr) > 2) {
-		set_err(err, errlen, "malformed answer from %s: status %u", path, get32(hdr));
+		ws_set_err(err, errlen, "malformed answer from %s: status %u", path, get32(hdr));
 		rc = -EPROTO;
 		goto out;
 	}

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/pool.h"
 
 #define ETH_LEN 14
@@ -183,19 +184,6 @@ static const struct ws_port_ops pcap_tx_ops = {
 	.close = pcap_port_close,
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static bool capture_magic(const unsigned char m[4])
 {
 	static const uint32_t magics[] = {
@@ -229,31 +217,31 @@ static int diagnose_rx(const char *path, const char *pcerr, char *err, size_t er
 	int e;
 
 	if (strcmp(path, "-") == 0) {
-		set_err(err, errlen, "standard input: cannot read a capture: %s", pcerr);
+		ws_set_err(err, errlen, "standard input: cannot read a capture: %s", pcerr);
 		return EINVAL;
 	}
 	f = fopen(path, "rb");
 	if (!f) {
 		e = errno;
-		set_err(err, errlen, "%s: cannot open: %s", path, strerror(e));
+		ws_set_err(err, errlen, "%s: cannot open: %s", path, strerror(e));
 		return e;
 	}
 	got = fread(m, 1, sizeof(m), f);
 	e = ferror(f) ? errno : 0;
 	fclose(f);
 	if (e) {
-		set_err(err, errlen, "%s: cannot read: %s", path, strerror(e));
+		ws_set_err(err, errlen, "%s: cannot read: %s", path, strerror(e));
 		return e;
 	}
 	if (got == 0)
-		set_err(err, errlen, "%s: empty file, not a pcap or pcapng capture", path);
+		ws_set_err(err, errlen, "%s: empty file, not a pcap or pcapng capture", path);
 	else if (got < sizeof(m))
-		set_err(err, errlen, "%s: not a pcap or pcapng capture (only %zu bytes)", path, got);
+		ws_set_err(err, errlen, "%s: not a pcap or pcapng capture (only %zu bytes)", path, got);
 	else if (!capture_magic(m))
-		set_err(err, errlen, "%s: not a pcap or pcapng capture (unknown magic number %02x%02x%02x%02x)", path,
+		ws_set_err(err, errlen, "%s: not a pcap or pcapng capture (unknown magic number %02x%02x%02x%02x)", path,
 			m[0], m[1], m[2], m[3]);
 	else /* libpcap says what: truncated, unsupported version, ... */
-		set_err(err, errlen, "%s: bad capture file header: %s", path, pcerr);
+		ws_set_err(err, errlen, "%s: bad capture file header: %s", path, pcerr);
 	return EINVAL;
 }
 
@@ -266,7 +254,7 @@ static struct ws_port *port_new(const char *name, uint16_t id, struct ws_pool *p
 	if (!port || !pp || !(pp->path = strdup(path))) {
 		free(pp);
 		free(port);
-		set_err(err, errlen, "%s: out of memory", path);
+		ws_set_err(err, errlen, "%s: out of memory", path);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -306,7 +294,7 @@ struct ws_port *ws_pcap_port_open_rx(const char *name, uint16_t id, struct ws_po
 		const char *dname = pcap_datalink_val_to_name(dlt);
 		const char *desc = pcap_datalink_val_to_description(dlt);
 
-		set_err(err, errlen, "%s: link type %s (DLT %d, %s) is not Ethernet: only Ethernet (EN10MB) captures "
+		ws_set_err(err, errlen, "%s: link type %s (DLT %d, %s) is not Ethernet: only Ethernet (EN10MB) captures "
 			"can be forwarded", path, dname ? dname : "unknown", dlt, desc ? desc : "no description");
 		port_discard(port);
 		errno = EINVAL;
@@ -328,7 +316,7 @@ struct ws_port *ws_pcap_port_open_tx(const char *name, uint16_t id, struct ws_po
 		return NULL;
 	pp->pc = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, TX_SNAPLEN, PCAP_TSTAMP_PRECISION_MICRO);
 	if (!pp->pc) {
-		set_err(err, errlen, "%s: out of memory", path);
+		ws_set_err(err, errlen, "%s: out of memory", path);
 		port_discard(port);
 		errno = ENOMEM;
 		return NULL;
@@ -338,9 +326,9 @@ struct ws_port *ws_pcap_port_open_tx(const char *name, uint16_t id, struct ws_po
 	if (!pp->dump) {
 		e = errno;
 		if (e)
-			set_err(err, errlen, "%s: cannot create: %s", path, strerror(e));
+			ws_set_err(err, errlen, "%s: cannot create: %s", path, strerror(e));
 		else /* libpcap's own reason, which names the file */
-			set_err(err, errlen, "cannot create the capture file: %s", pcap_geterr(pp->pc));
+			ws_set_err(err, errlen, "cannot create the capture file: %s", pcap_geterr(pp->pc));
 		port_discard(port);
 		errno = e ? e : EIO;
 		return NULL;
