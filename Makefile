@@ -54,8 +54,9 @@ fuzz: fuzz-build
 	$(BUILD_FUZZ)/fuzz_net_parse -max_total_time=$(FUZZ_TIME) $(BUILD_FUZZ)/corpus-net-parse
 	$(BUILD_FUZZ)/fuzz_fwd -max_total_time=$(FUZZ_TIME) $(BUILD_FUZZ)/corpus-fwd
 
-# The main job on an embedded default. Until the namespace testbed exists:
-# the budget table and the in-memory benchmarks against DPDK.
+# The main job on an embedded default. Until the testbed demo lands:
+# the budget table and the in-memory benchmarks against DPDK (the testbed
+# demo comes with the network benchmarks).
 # A build directory configured before dpdk-dev was installed must look again.
 bench-build: deps-bench build
 	@test -x $(BUILD)/bench/ws-bench-core -a -x $(BUILD)/bench/ws-bench-fib -a -x $(BUILD)/bench/ws-bench-fib6 -a -x $(BUILD)/bench/ws-bench-fwd || { meson setup --reconfigure $(BUILD) >/dev/null && ninja -C $(BUILD) >/dev/null; }

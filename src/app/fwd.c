@@ -11,12 +11,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "app/app.h"
 #include "app/fwd_run.h"
@@ -26,20 +28,34 @@
 #include "core/rcu.h"
 #include "ctl/ctl.h"
 #include "fib/route_file.h"
+#include "io/afpacket.h"
+#include "io/afxdp.h"
 #include "io/mem.h"
+#include "io/mmsg.h"
 #include "io/pcap.h"
 
 #define BURST WS_GRAPH_VECTOR
 
-/* Frames: the graph's vectors and TX queues, plus what neighbour queues may
- * hold (bounded by WS_FWD_QUEUED_MAX), with room to spare. */
-#define FWD_POOL_FRAMES 8192u
+/* Frames: the graph's vectors and TX queues, what neighbour queues may hold
+ * (bounded by WS_FWD_QUEUED_MAX), and the AF_XDP fill rings (2048 per port
+ * by default) and rings in flight, with room to spare. */
+#define FWD_POOL_FRAMES 16384u
+
+/* Empty polls of every interface before the worker sleeps in poll(). */
+#define FWD_IDLE_SPINS 1024u
 
 static volatile sig_atomic_t stop;
 
+/* The first Ctrl-C or SIGTERM stops the loop (the ports close and detach
+ * their XDP programs on the way out); a second one, for a forwarder that
+ * does not get there, detaches them at once and exits. */
 static void on_signal(int sig)
 {
 	(void)sig;
+	if (stop) {
+		ws_afxdp_detach_all();
+		_exit(WS_EXIT_FAIL);
+	}
 	stop = 1;
 }
 
@@ -218,6 +234,60 @@ static void graph_overflow(void *ctx, struct ws_pkt **pkts, unsigned n)
 	ws_pool_put_bulk(r->pool, pkts, n);
 }
 
+static bool is_interface(unsigned kind)
+{
+	return kind == WS_FWD_PORT_AFPACKET || kind == WS_FWD_PORT_AFXDP || kind == WS_FWD_PORT_MMSG;
+}
+
+/* A port on a Linux interface. AF_XDP falls back to AF_PACKET, saying why
+ * (no AF_XDP in the kernel, the driver refuses, not root, ...). */
+static struct ws_port *open_interface(struct fwd_run *r, const struct ws_fwd_config_port *cp, char *err,
+				      size_t errlen)
+{
+	struct ws_afpacket_config ac = { .ifname = cp->dev };
+	struct ws_port *port;
+
+	if (cp->kind == WS_FWD_PORT_MMSG)
+		return ws_mmsg_port_open(cp->name, cp->id, r->pool, cp->dev, err, errlen);
+	if (cp->kind == WS_FWD_PORT_AFXDP) {
+		struct ws_afxdp_config xc = { .ifname = cp->dev };
+		char why[512] = "";
+
+		if (!r->umem)
+			r->umem = ws_afxdp_umem_create(r->pool, 0, 0, why, sizeof(why));
+		port = r->umem ? ws_afxdp_port_open(cp->name, cp->id, r->umem, &xc, why, sizeof(why)) : NULL;
+		if (port) {
+			fprintf(stderr, "wirespeed fwd: port %s: AF_XDP on %s, %s\n", cp->name, cp->dev,
+				ws_afxdp_port_mode(port));
+			return port;
+		}
+		fprintf(stderr, "wirespeed fwd: port %s: no AF_XDP on %s (%s); using AF_PACKET\n", cp->name, cp->dev,
+			why);
+	}
+	port = ws_afpacket_port_open(cp->name, cp->id, r->pool, &ac, err, errlen);
+	if (port && cp->kind == WS_FWD_PORT_AFXDP)
+		r->fallback[cp->id] = true;
+	return port;
+}
+
+/* A file descriptor to wait on for port i's input, or -1 (files and
+ * memory are never idle). */
+static int port_fd(const struct fwd_run *r, unsigned i)
+{
+	const struct ws_port *port = r->ports[i];
+
+	switch (r->cfg.ports[i].kind) {
+	case WS_FWD_PORT_AFPACKET:
+		return ws_afpacket_port_fd(port);
+	case WS_FWD_PORT_AFXDP:
+		return r->fallback[i] ? ws_afpacket_port_fd(port) : ws_afxdp_port_fd(port);
+	case WS_FWD_PORT_MMSG:
+		return ws_mmsg_port_fd(port);
+	default:
+		return -1;
+	}
+}
+
 /* Open the config's ports. */
 static int open_ports(struct fwd_run *r)
 {
@@ -244,6 +314,15 @@ static int open_ports(struct fwd_run *r)
 				ws_port_close(rx);
 				ws_port_close(tx);
 			}
+		} else if (cp->kind != WS_FWD_PORT_MEM) {
+			port = open_interface(r, cp, err, sizeof(err));
+			if (!port) {
+				/* a missing interface is the config's mistake */
+				int missing = errno == ENODEV;
+
+				fprintf(stderr, "wirespeed fwd: %s:%u: port %s: %s\n", r->cfg_path, cp->line, cp->name, err);
+				return missing ? WS_EXIT_USAGE : WS_EXIT_FAIL;
+			}
 		} else {
 			uint32_t d4[WS_FWD_CONFIG_MAX_DSTS];
 			struct ws_mem_config mc = { .family = cp->dst_family, .nb_dsts = cp->nb_dsts, .seed = cp->seed,
@@ -267,8 +346,11 @@ static int open_ports(struct fwd_run *r)
 			fprintf(stderr, "wirespeed fwd: port %s: cannot open: %s\n", cp->name, strerror(errno));
 			return WS_EXIT_FAIL;
 		}
-		memcpy(port->mac, cp->mac, 6);
-		port->mtu = cp->mtu;
+		/* an interface port starts with the interface's own */
+		if (is_interface(cp->kind) ? cp->has_mac : true)
+			memcpy(port->mac, cp->mac, 6);
+		if (is_interface(cp->kind) ? cp->has_mtu : true)
+			port->mtu = cp->mtu;
 		r->ports[cp->id] = port;
 		r->nb_ports = cp->id + 1u;
 		if (ws_fwd_add_port(r->fwd, port)) {
@@ -528,7 +610,9 @@ static bool rx_done(const struct fwd_run *r, unsigned i)
 
 	if (cp->kind == WS_FWD_PORT_PCAP)
 		return !cp->rx || ws_pcap_port_rx_done(ws_port_pair_rx(port));
-	return cp->count && port->stats.rx_packets >= cp->count;
+	if (cp->kind == WS_FWD_PORT_MEM)
+		return cp->count && port->stats.rx_packets >= cp->count;
+	return false; /* an interface: until Ctrl-C */
 }
 
 static uint64_t total(const uint64_t *v, unsigned n)
@@ -563,8 +647,15 @@ static int run(struct fwd_run *r, const struct opts *o)
 	uint64_t next_tick = ws_rdtsc() + tick, last_rx = 0, last_tx = 0;
 
 	ws_rcu_register();
-	unsigned starved = 0;
+	unsigned starved = 0, idle = 0, nb_fds = 0;
+	struct pollfd fds[WS_FWD_MAX_PORTS];
 
+	for (unsigned i = 0; i < r->nb_ports; i++) {
+		int fd = port_fd(r, i);
+
+		if (fd >= 0)
+			fds[nb_fds++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	}
 	while (!stop) {
 		bool all_done = true, got_any = false;
 
@@ -588,6 +679,19 @@ static int run(struct fwd_run *r, const struct opts *o)
 				ws_graph_run(r->g);
 			}
 		}
+		if (!got_any && nb_fds) {
+			/* interfaces with nothing to read: spin a while (a burst is
+			 * usually microseconds away under load), then sleep in
+			 * poll() for up to a millisecond so an idle forwarder costs
+			 * no CPU; the neighbour timers are milliseconds anyway */
+			if (++idle >= FWD_IDLE_SPINS) {
+				ws_rcu_offline();
+				(void)poll(fds, nb_fds, 1);
+				ws_rcu_online();
+			}
+			continue;
+		}
+		idle = 0;
 		/* file and memory ports always have a packet while frames are
 		 * free, and the neighbour queues hold at most WS_FWD_QUEUED_MAX */
 		starved = got_any || all_done ? 0 : starved + 1;
@@ -614,12 +718,14 @@ static int setup(struct fwd_run *r, const struct opts *o)
 	int rc;
 
 	if (o->config) {
+		r->cfg_path = o->config;
 		rc = ws_fwd_config_read(o->config, &r->cfg, err, sizeof(err));
 		if (rc) {
 			fprintf(stderr, "wirespeed fwd: %s\n", err);
 			return rc == -EINVAL ? WS_EXIT_USAGE : WS_EXIT_FAIL;
 		}
 	} else {
+		r->cfg_path = "(flags)";
 		r->flags_mode = true;
 		rc = flags_config(o, &r->cfg);
 		if (rc)
@@ -648,6 +754,7 @@ static void teardown(struct fwd_run *r)
 {
 	for (unsigned i = 0; i < r->nb_ports; i++)
 		ws_port_close(r->ports[i]);
+	ws_afxdp_umem_free(r->umem);
 	ws_graph_free(r->g);
 	ws_fwd_free(r->fwd);
 	ws_fib_free(r->fib);

@@ -105,14 +105,14 @@ void ws_fwd_print_counters(struct fwd_run *r, FILE *out)
 	struct totals t = totals_of(r);
 	const struct ws_fwd *f = r->fwd;
 
-	fprintf(out, "%-12s %-5s %12s %14s %12s %14s %9s\n", "port", "kind", "rx_packets", "rx_bytes", "tx_packets",
+	fprintf(out, "%-12s %-8s %12s %14s %12s %14s %9s\n", "port", "kind", "rx_packets", "rx_bytes", "tx_packets",
 		"tx_bytes", "tx_errors");
 	for (unsigned i = 0; i < r->nb_ports; i++) {
 		const struct ws_port *p = r->ports[i];
 		const struct ws_fwd_config_port *cp = &r->cfg.ports[i];
 
-		fprintf(out, "%-12s %-5s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %14" PRIu64 " %9" PRIu64 "\n", p->name,
-			cp->kind == WS_FWD_PORT_PCAP ? "pcap" : "mem", p->stats.rx_packets, p->stats.rx_bytes,
+		fprintf(out, "%-12s %-8s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %14" PRIu64 " %9" PRIu64 "\n", p->name,
+			ws_fwd_port_kind_name(cp->kind), p->stats.rx_packets, p->stats.rx_bytes,
 			p->stats.tx_packets, p->stats.tx_bytes, p->stats.tx_errors);
 		if (cp->kind == WS_FWD_PORT_PCAP && cp->rx) {
 			struct ws_pcap_stats ps = { 0 };

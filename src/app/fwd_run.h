@@ -22,9 +22,11 @@
 #include "fwd/config.h"
 #include "fwd/fwd.h"
 #include "graph/graph.h"
+#include "io/afxdp.h"
 
 struct fwd_run {
 	struct ws_fwd_config cfg;
+	const char *cfg_path;       /* for messages */
 	bool flags_mode;            /* --in/--out: no addresses, every route to port 1 */
 	struct ws_pool *pool;
 	struct ws_fib *fib;
@@ -33,6 +35,8 @@ struct fwd_run {
 	struct ws_port *ports[WS_FWD_MAX_PORTS];
 	unsigned nb_ports;
 	struct ws_nh_table *nh;     /* the routes' nexthops (config mode) */
+	struct ws_afxdp_umem *umem; /* the AF_XDP ports' shared UMEM (the pool's region) */
+	bool fallback[WS_FWD_MAX_PORTS]; /* an afxdp port that runs on AF_PACKET */
 	uint64_t graph_overflow;    /* packets the graph could not place (a bug if not 0) */
 	uint64_t start_tsc;
 };

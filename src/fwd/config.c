@@ -342,7 +342,20 @@ static int no_more(struct ctx *c, unsigned n, const char *after)
 
 /* ---- port ---- */
 
-enum port_opt { OPT_RX, OPT_TX, OPT_MAC, OPT_MTU, OPT_DST, OPT_COUNT, OPT_SIZE, OPT_SEED, OPT_COUNT_ };
+enum port_opt { OPT_RX, OPT_TX, OPT_MAC, OPT_MTU, OPT_DST, OPT_COUNT, OPT_SIZE, OPT_SEED, OPT_DEV, OPT_COUNT_ };
+
+/* The kinds that sit on a Linux interface (dev IF). */
+#define NET_KINDS (1u << WS_FWD_PORT_AFPACKET | 1u << WS_FWD_PORT_AFXDP | 1u << WS_FWD_PORT_MMSG)
+
+static const char *const kind_names[] = {
+	[WS_FWD_PORT_PCAP] = "pcap", [WS_FWD_PORT_MEM] = "mem", [WS_FWD_PORT_AFPACKET] = "afpacket",
+	[WS_FWD_PORT_AFXDP] = "afxdp", [WS_FWD_PORT_MMSG] = "mmsg",
+};
+
+const char *ws_fwd_port_kind_name(unsigned kind)
+{
+	return kind < sizeof(kind_names) / sizeof(kind_names[0]) && kind_names[kind] ? kind_names[kind] : "?";
+}
 
 static const struct {
 	const char *word;
@@ -350,13 +363,27 @@ static const struct {
 } port_opts[OPT_COUNT_] = {
 	[OPT_RX] = { "rx", 1u << WS_FWD_PORT_PCAP },
 	[OPT_TX] = { "tx", 1u << WS_FWD_PORT_PCAP },
-	[OPT_MAC] = { "mac", 1u << WS_FWD_PORT_PCAP | 1u << WS_FWD_PORT_MEM },
-	[OPT_MTU] = { "mtu", 1u << WS_FWD_PORT_PCAP | 1u << WS_FWD_PORT_MEM },
+	[OPT_MAC] = { "mac", 1u << WS_FWD_PORT_PCAP | 1u << WS_FWD_PORT_MEM | NET_KINDS },
+	[OPT_MTU] = { "mtu", 1u << WS_FWD_PORT_PCAP | 1u << WS_FWD_PORT_MEM | NET_KINDS },
 	[OPT_DST] = { "dst", 1u << WS_FWD_PORT_MEM },
 	[OPT_COUNT] = { "count", 1u << WS_FWD_PORT_MEM },
 	[OPT_SIZE] = { "size", 1u << WS_FWD_PORT_MEM },
 	[OPT_SEED] = { "seed", 1u << WS_FWD_PORT_MEM },
+	[OPT_DEV] = { "dev", NET_KINDS },
 };
+
+/* "pcap", "mem or afpacket", ...: the kinds an option belongs to. */
+static const char *kinds_of(unsigned kinds, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (unsigned k = 1; k < sizeof(kind_names) / sizeof(kind_names[0]); k++)
+		if (kinds & 1u << k)
+			off += (size_t)snprintf(buf + off, off < size ? size - off : 0, "%s%s", off ? " or " : "",
+						kind_names[k]);
+	return buf;
+}
 
 static int check_name(struct ctx *c, const char *s)
 {
@@ -408,12 +435,21 @@ static int port_option(struct ctx *c, struct ws_fwd_config_port *p, enum port_op
 	case OPT_TX:
 		return resolve_path(c, v, &p->tx);
 	case OPT_MAC:
+		p->has_mac = true;
 		return mac_word(c, v, p->mac);
 	case OPT_MTU:
 		rc = number(c, "mtu", v, 68, 9000, &x);
-		if (!rc)
+		if (!rc) {
 			p->mtu = (uint16_t)x;
+			p->has_mtu = true;
+		}
 		return rc;
+	case OPT_DEV:
+		/* IFNAMSIZ: 15 characters; no '/' or blanks (Linux refuses them) */
+		if (strlen(v) >= sizeof(p->dev) || strchr(v, '/') || !strcmp(v, ".") || !strcmp(v, ".."))
+			return fail(c, "dev '%.*s' is not an interface name (1..15 characters, no '/')", Q(v));
+		strcpy(p->dev, v);
+		return 0;
 	case OPT_DST:
 		if (p->nb_dsts >= WS_FWD_CONFIG_MAX_DSTS)
 			return fail(c, "more than %u 'dst' options", WS_FWD_CONFIG_MAX_DSTS);
@@ -449,7 +485,7 @@ static int do_port(struct ctx *c)
 	int rc;
 
 	if (c->n < 3)
-		return fail(c, "'port' needs a name and a kind: port NAME pcap|mem [options]");
+		return fail(c, "'port' needs a name and a kind: port NAME pcap|mem|afpacket|afxdp|mmsg [options]");
 	rc = check_name(c, c->w[1]);
 	if (rc)
 		return rc;
@@ -457,12 +493,12 @@ static int do_port(struct ctx *c)
 		return fail(c, "too many ports (at most %u)", WS_FWD_MAX_PORTS);
 	/* Written in place: ws_fwd_config_free() frees every slot, counted or not. */
 	p = &cfg->ports[cfg->nb_ports];
-	if (!strcmp(c->w[2], "pcap"))
-		p->kind = WS_FWD_PORT_PCAP;
-	else if (!strcmp(c->w[2], "mem"))
-		p->kind = WS_FWD_PORT_MEM;
-	else
-		return fail(c, "unknown port kind '%.*s' (pcap or mem)", Q(c->w[2]));
+	p->kind = 0;
+	for (unsigned k = 1; k < sizeof(kind_names) / sizeof(kind_names[0]); k++)
+		if (kind_names[k] && !strcmp(c->w[2], kind_names[k]))
+			p->kind = (enum ws_fwd_port_kind)k;
+	if (!p->kind)
+		return fail(c, "unknown port kind '%.*s' (pcap, mem, afpacket, afxdp or mmsg)", Q(c->w[2]));
 	strcpy(p->name, c->w[1]);
 	p->id = (uint16_t)cfg->nb_ports;
 	p->line = c->line;
@@ -481,8 +517,11 @@ static int do_port(struct ctx *c)
 			;
 		if (o == OPT_COUNT_)
 			return fail(c, "unknown port option '%.*s'", Q(k));
-		if (!(port_opts[o].kinds & 1u << p->kind))
-			return fail(c, "%s: only for %s ports", k, p->kind == WS_FWD_PORT_PCAP ? "mem" : "pcap");
+		if (!(port_opts[o].kinds & 1u << p->kind)) {
+			char kinds[64];
+
+			return fail(c, "%s: only for %s ports", k, kinds_of(port_opts[o].kinds, kinds, sizeof(kinds)));
+		}
 		if (seen[o] && o != OPT_DST)
 			return fail(c, "'%s' given twice", k);
 		seen[o] = true;
@@ -494,6 +533,8 @@ static int do_port(struct ctx *c)
 	}
 	if (p->kind == WS_FWD_PORT_PCAP && !p->rx && !p->tx)
 		return fail(c, "pcap port %s needs 'rx FILE' or 'tx FILE' (or both)", p->name);
+	if ((NET_KINDS & 1u << p->kind) && !p->dev[0])
+		return fail(c, "%s port %s needs 'dev IF'", kind_names[p->kind], p->name);
 	if (p->kind == WS_FWD_PORT_MEM && !p->nb_dsts)
 		return fail(c, "mem port %s needs at least one 'dst ADDR'", p->name);
 	/* io/mem.h: an IPv6 UDP frame needs 62 bytes */

@@ -15,6 +15,7 @@
  *
  *   port NAME pcap [rx FILE] [tx FILE] [mac MAC] [mtu N]
  *   port NAME mem [dst ADDR]... [count N] [size N] [seed N] [mac MAC] [mtu N]
+ *   port NAME afpacket|afxdp|mmsg dev IF [mac MAC] [mtu N]
  *   address NAME ADDR/LEN
  *   route PREFIX via GW [dev NAME]
  *   route PREFIX dev NAME
@@ -34,9 +35,14 @@
  *   synthetic frames' destinations; count N >= 1 frames (default 0: no
  *   limit); size N the frame size without FCS, 60..1514 (62..1514 for IPv6),
  *   default 64; seed N any 64-bit number, default 1.
- *   mac MAC (both kinds): six two-digit hex bytes, 02:00:00:00:00:01; unicast
- *   (I/G bit clear), not all zero. Default 02:00:00:00:00:NN, NN = id + 1.
- *   mtu N (both kinds): the IP MTU, 68..9000, default 1500.
+ *   afpacket, afxdp, mmsg: a Linux interface (dev IF, 1..15 characters):
+ *   AF_PACKET TPACKET_V3 rings, AF_XDP (falling back to afpacket when the
+ *   kernel or driver refuses, with a line saying so), or recvmmsg/sendmmsg.
+ *   mac MAC (every kind): six two-digit hex bytes, 02:00:00:00:00:01; unicast
+ *   (I/G bit clear), not all zero. Default 02:00:00:00:00:NN, NN = id + 1;
+ *   for interface kinds, the interface's own MAC.
+ *   mtu N (every kind): the IP MTU, 68..9000, default 1500; for interface
+ *   kinds, the interface's own.
  * address: the port's address ADDR and, by LEN (1..32 / 1..128), its subnet:
  *   198.18.0.1/24 is address 198.18.0.1 in 198.18.0.0/24. Refused: multicast,
  *   the unspecified address, loopback (127.0.0.0/8, ::1), 0.0.0.0/8 and
@@ -88,7 +94,13 @@
 enum ws_fwd_port_kind {
 	WS_FWD_PORT_PCAP = 1,
 	WS_FWD_PORT_MEM,
+	WS_FWD_PORT_AFPACKET, /* io/afpacket.h: TPACKET_V3 rings */
+	WS_FWD_PORT_AFXDP,    /* io/afxdp.h: AF_XDP, falling back to afpacket */
+	WS_FWD_PORT_MMSG,     /* io/mmsg.h: recvmmsg/sendmmsg */
 };
+
+/* "pcap", "mem", "afpacket", ... */
+const char *ws_fwd_port_kind_name(unsigned kind);
 
 /* A port's address: IPv4 in the first 4 bytes, network order, as ws_route_parse_addr() gives. */
 struct ws_fwd_config_addr {
@@ -116,6 +128,10 @@ struct ws_fwd_config_port {
 	uint64_t count; /* 0: no limit */
 	uint64_t seed;
 	uint16_t size;  /* frame size without FCS */
+	/* afpacket, afxdp, mmsg: the interface; without mac/mtu options the
+	 * interface's own are used (has_mac/has_mtu say whether given) */
+	char dev[16];
+	bool has_mac, has_mtu;
 };
 
 struct ws_fwd_config_route {

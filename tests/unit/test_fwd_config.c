@@ -305,6 +305,35 @@ static void test_minimal_config(void **state)
 	ws_fwd_config_free(&cfg);
 }
 
+/* Interface ports: the device, and whether MAC and MTU were given (else the
+ * interface's own are used when the port opens). */
+static void test_interface_ports(void **state)
+{
+	struct ws_fwd_config cfg;
+
+	(void)state;
+	assert_int_equal(ws_fwd_config_parse("i.conf",
+					     "port a afpacket dev fwd0\n"
+					     "port b afxdp dev fwd1 mac 02:00:00:00:01:01 mtu 1400\n"
+					     "port c mmsg dev veth.9\n"
+					     "address b 198.18.1.1/24\n",
+					     NULL, &cfg, err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.nb_ports, 3);
+	assert_int_equal(cfg.ports[0].kind, WS_FWD_PORT_AFPACKET);
+	assert_string_equal(cfg.ports[0].dev, "fwd0");
+	assert_false(cfg.ports[0].has_mac);
+	assert_false(cfg.ports[0].has_mtu);
+	assert_int_equal(cfg.ports[1].kind, WS_FWD_PORT_AFXDP);
+	assert_true(cfg.ports[1].has_mac);
+	assert_true(cfg.ports[1].has_mtu);
+	assert_int_equal(cfg.ports[1].mtu, 1400);
+	assert_int_equal(cfg.ports[2].kind, WS_FWD_PORT_MMSG);
+	assert_string_equal(cfg.ports[2].dev, "veth.9");
+	assert_string_equal(ws_fwd_port_kind_name(WS_FWD_PORT_AFXDP), "afxdp");
+	ws_fwd_config_free(&cfg);
+}
+
 /* ---- errors, one group per keyword ---- */
 
 static void test_errors_general(void **state)
@@ -361,6 +390,13 @@ static void test_errors_port(void **state)
 		{ false, "port a pcap rx o.pcap tx o.pcap\n", 1, "o.pcap", "rx" },
 		{ false, "port a pcap rx o.pcap\nport b pcap tx o.pcap\n", 2, "o.pcap", "read by port a" },
 		{ false, "port a pcap tx o.pcap\nport b pcap rx o.pcap\n", 2, "o.pcap", "written by port a" },
+		{ false, "port a afpacket\n", 1, "afpacket port a needs 'dev IF'", NULL },
+		{ false, "port a afxdp mtu 1500\n", 1, "afxdp port a needs 'dev IF'", NULL },
+		{ false, "port a pcap rx x dev eth0\n", 1, "dev: only for afpacket or afxdp or mmsg ports", NULL },
+		{ false, "port a mmsg dev abcdefghijklmnop\n", 1, "abcdefghijklmnop", "interface name" },
+		{ false, "port a afpacket dev a/b\n", 1, "a/b", NULL },
+		{ false, "port a afpacket dev eth0 rx x\n", 1, "rx: only for pcap ports", NULL },
+		{ false, "port a afpacket dev eth0 dev eth1\n", 1, "'dev' given twice", NULL },
 	};
 	char text[4096] = "", dsts[2048] = "port g mem";
 
@@ -752,7 +788,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_config),
-		cmocka_unit_test(test_minimal_config),
+		cmocka_unit_test(test_minimal_config), cmocka_unit_test(test_interface_ports),
 		cmocka_unit_test(test_errors_general),
 		cmocka_unit_test(test_errors_port),
 		cmocka_unit_test(test_errors_mac_mtu),
