@@ -54,17 +54,18 @@ fuzz: fuzz-build
 	$(BUILD_FUZZ)/fuzz_net_parse -max_total_time=$(FUZZ_TIME) $(BUILD_FUZZ)/corpus-net-parse
 	$(BUILD_FUZZ)/fuzz_fwd -max_total_time=$(FUZZ_TIME) $(BUILD_FUZZ)/corpus-fwd
 
-# The main job on an embedded default. Until the testbed demo lands:
-# the budget table and the in-memory benchmarks against DPDK (the testbed
-# demo comes with the network benchmarks).
+# The main job on an embedded default: traffic from wirespeed gen through
+# wirespeed fwd (AF_XDP, else AF_PACKET) to wirespeed sink across the
+# namespace testbed, with the full real IPv4 table, then the forwarder's
+# per-node budget table (scripts/demo.sh; root). DEMO_TIME seconds of
+# traffic (default 10).
+DEMO_TIME ?= 10
+demo: build
+	@scripts/demo.sh $(BUILD) $(DEMO_TIME)
+
 # A build directory configured before dpdk-dev was installed must look again.
 bench-build: deps-bench build
 	@test -x $(BUILD)/bench/ws-bench-core -a -x $(BUILD)/bench/ws-bench-fib -a -x $(BUILD)/bench/ws-bench-fib6 -a -x $(BUILD)/bench/ws-bench-fwd || { meson setup --reconfigure $(BUILD) >/dev/null && ninja -C $(BUILD) >/dev/null; }
-
-demo: bench-build
-	@echo "== wirespeed budget ==" && ./$(BUILD)/wirespeed budget
-	@echo && echo "== ring and pool against DPDK (make bench) ==" && ./$(BUILD)/bench/ws-bench-core >/dev/null
-	@echo && echo "== the forwarding graph, full synthetic tables, one core ==" && ./$(BUILD)/wirespeed bench fwd --packets 5000000
 
 bench: bench-build
 	@./$(BUILD)/bench/ws-bench-core
