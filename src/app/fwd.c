@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -639,6 +641,35 @@ static void stats_line(struct fwd_run *r, double interval, uint64_t *last_rx, ui
 	*last_tx = tx;
 }
 
+/* How often the worker looks at its interfaces' link state (a syscall per
+ * interface port, off the per-packet path). */
+#define FWD_LINK_CHECK_MS 100u
+
+/* Report an interface port whose link went down or came back (the
+ * forwarder carries on with the others; a down port's TX is dropped and
+ * counted as tx_full by the graph). */
+static void check_links(struct fwd_run *r, int sock)
+{
+	for (unsigned i = 0; i < r->nb_ports; i++) {
+		const struct ws_fwd_config_port *cp = &r->cfg.ports[i];
+		struct ifreq ifr = { 0 };
+		bool up;
+
+		if (!is_interface(cp->kind))
+			continue;
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cp->dev);
+		if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+			up = false; /* gone altogether */
+		else
+			up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+		if (up != !r->link_down[i]) {
+			r->link_down[i] = !up;
+			fprintf(stderr, "wirespeed fwd: port %s (%s): link %s%s\n", cp->name, cp->dev, up ? "up" : "down",
+				up ? "" : "; the other ports keep forwarding");
+		}
+	}
+}
+
 /* The worker loop: every receiving port in turn, a burst each. */
 static int run(struct fwd_run *r, const struct opts *o)
 {
@@ -650,14 +681,24 @@ static int run(struct fwd_run *r, const struct opts *o)
 	unsigned starved = 0, idle = 0, nb_fds = 0;
 	struct pollfd fds[WS_FWD_MAX_PORTS];
 
+	uint64_t link_every = ws_tsc_hz() / 1000 * FWD_LINK_CHECK_MS, next_link = 0;
+	int link_sock = -1;
+
 	for (unsigned i = 0; i < r->nb_ports; i++) {
 		int fd = port_fd(r, i);
 
 		if (fd >= 0)
 			fds[nb_fds++] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	}
+	if (nb_fds)
+		link_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	while (!stop) {
 		bool all_done = true, got_any = false;
+
+		if (link_sock >= 0 && ws_rdtsc() >= next_link) {
+			check_links(r, link_sock);
+			next_link = ws_rdtsc() + link_every;
+		}
 
 		if (tick && ws_rdtsc() >= next_tick) {
 			stats_line(r, o->stats_interval, &last_rx, &last_tx);
@@ -705,6 +746,8 @@ static int run(struct fwd_run *r, const struct opts *o)
 		if (all_done || (o->count && read >= o->count))
 			break;
 	}
+	if (link_sock >= 0)
+		close(link_sock);
 	ws_fwd_drain(r->fwd); /* what still waits for a neighbour: unresolved */
 	ws_fwd_flush(r->fwd);
 	ws_rcu_unregister();

@@ -37,6 +37,7 @@ struct fwd_run {
 	struct ws_nh_table *nh;     /* the routes' nexthops (config mode) */
 	struct ws_afxdp_umem *umem; /* the AF_XDP ports' shared UMEM (the pool's region) */
 	bool fallback[WS_FWD_MAX_PORTS]; /* an afxdp port that runs on AF_PACKET */
+	bool link_down[WS_FWD_MAX_PORTS]; /* as last reported */
 	uint64_t graph_overflow;    /* packets the graph could not place (a bug if not 0) */
 	uint64_t start_tsc;
 };

@@ -3,8 +3,9 @@
 # for AF_PACKET and AF_XDP ports, ping the forwarder's address from ws-gen,
 # ping the sink through it (ARP on both sides), see TTL expiry come back as
 # ICMP time exceeded, send 20,000 stamped packets with `wirespeed gen` and
-# count them all in `wirespeed sink`; after Ctrl-C no XDP program is left,
-# and after the testbed goes down no namespace.
+# count them all in `wirespeed sink`; a link that goes down is reported while
+# the other port keeps working; after Ctrl-C no XDP program is left, and
+# after the testbed goes down no namespace.
 set -u
 source "$(dirname "$0")/lib.sh"
 
@@ -108,6 +109,23 @@ t = [x for x in s if x.get("type") == "summary"][-1]
 assert t["packets"] == 20000, t
 ' "$tmp/sink.json"
 	check "$kind: show runtime answers" bash -c "'$ws' ctl --socket '$sock' show runtime | grep -q '^ip4-lookup'"
+
+	# fwd1 goes down: reported, the other port keeps working; back up: reported, forwarding again
+	ip -n ws-fwd link set fwd1 down
+	for _ in $(seq 30); do grep -q "port out (fwd1): link down" "$tmp/$kind.err" && break; sleep 0.1; done
+	check "$kind: a link that goes down is reported" grep -q "port out (fwd1): link down" "$tmp/$kind.err"
+	check "$kind: the other port still answers" \
+		bash -c "ip netns exec ws-gen python3 '$tmp/echo.py' 198.18.0.1 1 2 >/dev/null"
+	ip -n ws-fwd link set fwd1 up
+	for _ in $(seq 30); do grep -q "port out (fwd1): link up" "$tmp/$kind.err" && break; sleep 0.1; done
+	check "$kind: the link coming back is reported" grep -q "port out (fwd1): link up" "$tmp/$kind.err"
+	# the first packets after the carrier returns may be lost in the kernel
+	# (the peer's link comes up a moment later): one answer of 5 tries
+	resumed=no
+	for _ in 1 2 3 4 5; do
+		if ip netns exec ws-gen python3 "$tmp/echo.py" 198.18.1.2 1 1 >/dev/null; then resumed=yes; break; fi
+	done
+	check "$kind: forwarding again after the link came back" test "$resumed" = yes
 
 	kill -INT "$pid"
 	wait "$pid"
