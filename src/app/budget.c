@@ -332,7 +332,7 @@ static int pin_measurer(int want)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: wirespeed budget [--json] [--quick] [--runs N] [--cpu N] [--only METRIC[,METRIC...]]\n"
+		"usage: wirespeed budget [--json] [--quick] [--runs N] [--cpu N] [--only METRIC[,METRIC...] | --net]\n"
 		"\n"
 		"Measure what the per-packet costs of the design are on this machine (cache\n"
 		"and DRAM loads, atomics, locks, syscalls, allocation, the frame pool, rings,\n"
@@ -345,6 +345,9 @@ static void usage(FILE *out)
 		"  --runs N      timed runs per metric, 1..%d (default %d, %d with --quick)\n"
 		"  --cpu N       pin the measuring thread to CPU N (default: CPU 1, else 0)\n"
 		"  --only LIST   measure only these metrics (comma-separated)\n"
+		"  --net         (root) instead: AF_PACKET send costs (sendto via the qdisc and\n"
+		"                with PACKET_QDISC_BYPASS, sendmmsg x32, TPACKET ring x32) on a\n"
+		"                veth pair in a temporary network namespace, peer down, then up\n"
 		"  -h, --help    this text\n"
 		"\n"
 		"metrics:",
@@ -415,11 +418,12 @@ int ws_cmd_budget(int argc, char **argv)
 		{ "runs", required_argument, NULL, 'r' },
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "net", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ws_budget b = { .runs = 0 };
-	bool selected[64] = { false }, only = false;
+	bool selected[64] = { false }, only = false, net = false;
 	int want_cpu = -1, failures = 0, opt;
 	const char *bad;
 
@@ -448,6 +452,9 @@ int ws_cmd_budget(int argc, char **argv)
 			if (parse_only(optarg, selected, &bad))
 				return usage_error("--only: unknown metric '%s' (see the list below)", bad);
 			break;
+		case 'n':
+			net = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return WS_EXIT_OK;
@@ -459,6 +466,10 @@ int ws_cmd_budget(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (net && only)
+		return usage_error("%s", "--net and --only do not combine (--net measures only the net_* metrics)");
+	if (net && ws_budget_net_check() != 0)
+		return WS_EXIT_FAIL;
 	if (!b.runs)
 		b.runs = b.quick ? RUNS_QUICK : RUNS_DEFAULT;
 
@@ -484,7 +495,9 @@ int ws_cmd_budget(int argc, char **argv)
 	choose_sets(&b);
 
 	print_machine(&b);
-	for (size_t i = 0; i < ws_budget_nb_probes; i++) {
+	if (net)
+		failures += ws_budget_net(&b);
+	for (size_t i = 0; i < ws_budget_nb_probes && !net; i++) {
 		if (only && !selected[i])
 			continue;
 		if (ws_budget_probes[i].fn(&b, ws_budget_probes[i].metric) != 0)

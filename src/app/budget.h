@@ -78,6 +78,14 @@ int ws_budget_probe_load(const struct ws_budget *b, const char *metric);
 int ws_budget_probe_sweep(const struct ws_budget *b, const char *metric);
 void ws_budget_chase_release(void);
 
+/* budget_net.c, `--net`: the raw-socket send costs on a veth pair in a
+ * temporary network namespace (a child process; see the file comment).
+ * ws_budget_net_check: 0 when --net can run (root), else -EPERM after saying
+ * so on stderr. ws_budget_net: measures and emits the net_* metrics; returns
+ * how many could not be measured (0 when all were), having said why. */
+int ws_budget_net_check(void);
+int ws_budget_net(const struct ws_budget *b);
+
 /* "16 KiB", "1 GiB", "1.5 MiB": a byte count for people. */
 const char *ws_budget_size_str(size_t bytes, char *buf, size_t len);
 

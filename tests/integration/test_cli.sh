@@ -39,6 +39,42 @@ check "closed pipe ends quietly (exit $rc)" test "$rc" = 0
 check "closed pipe prints no error" bash -c "! grep -qi 'error\|broken' /tmp/ws-pipe-err.$$"
 rm -f /tmp/ws-pipe-err.$$
 
+# budget --net: the AF_PACKET send metrics, measured in a child process on a
+# veth pair in a network namespace of its own (root only). Without root it
+# exits 1 saying so; with --only it is a usage error; a setup that fails
+# (no `ip` on PATH) exits 1; no interface is left in our namespace.
+check "budget --net --only: exit 2" test "$(exit_code "$ws" budget --net --only l1_load)" = 2
+if [ "$(id -u)" = 0 ]; then
+	json=$("$ws" budget --net --json --quick 2>/dev/null)
+	check "budget --net --json: the net metrics with ns and cycles" \
+		python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+net = {r["metric"]: r for r in rows if r.get("metric", "").startswith("net_")}
+want = ["net_sendto_qdisc", "net_sendto_bypass", "net_sendmmsg_x32", "net_tpacket_qd_x32",
+        "net_sendto_qdisc_up", "net_sendto_bypass_up", "net_sendmmsg_x32_up", "net_tpacket_qd_x32_up",
+        "net_tpacket_x32_up"]
+assert sorted(net) == sorted(want), sorted(net)
+for m, r in net.items():
+    for k in ("ns", "cycles", "min_ns", "max_ns", "runs"):
+        assert k in r, (k, r)
+    assert 0 < r["min_ns"] <= r["ns"] <= r["max_ns"] and r["cycles"] > 0, r
+    assert r["peer"] == ("up" if m.endswith("_up") else "down"), r
+    assert r["frame_bytes"] == 60, r
+' <<<"$json"
+	check "budget --net leaves no veth behind" bash -c "! ip -o link show | grep -q 'wsb[01]'"
+	check "budget --net, setup fails: exit 1" test "$(PATH=/nonexistent exit_code "$ws" budget --net --quick)" = 1
+	if command -v setpriv >/dev/null; then
+		check "budget --net as nobody: exit 1" \
+			test "$(exit_code setpriv --reuid=65534 --regid=65534 --clear-groups "$ws" budget --net --quick)" = 1
+		check "budget --net as nobody says root is needed" bash -c \
+			"setpriv --reuid=65534 --regid=65534 --clear-groups '$ws' budget --net --quick 2>&1 | grep -q 'needs root'"
+	fi
+else
+	check "budget --net without root: exit 1" test "$(exit_code "$ws" budget --net --quick)" = 1
+	check "budget --net without root says so" bash -c "'$ws' budget --net --quick 2>&1 | grep -q 'needs root'"
+fi
+
 # wirespeed bench fwd: the graph forwards every packet of a small run, the
 # JSON says so per node; bad options are usage errors, a bad table a failure.
 json=$("$ws" bench fwd --synthetic 20000 --packets 200000 --json 2>/dev/null)
