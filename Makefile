@@ -9,7 +9,7 @@ BUILD_FUZZ ?= build-fuzz
 PREFIX     ?= /usr/local
 MESON_OPTS ?=
 
-.PHONY: all deps deps-bench bench-build build build-asan test demo bench check-clang install clean fuzz fuzz-build
+.PHONY: all deps deps-bench bench-build build build-asan test demo bench bench-net check-clang install clean fuzz fuzz-build
 
 all: build
 
@@ -73,6 +73,16 @@ bench: bench-build
 	@./$(BUILD)/bench/ws-bench-fib6
 	@./$(BUILD)/wirespeed bench fwd --json
 	@./$(BUILD)/bench/ws-bench-fwd
+
+# Forwarders on the namespace testbed (bench/net/bench_net.py; root): the
+# kernel (with and without one iptables rule), wirespeed fwd with afxdp,
+# afpacket and mmsg ports, and an XDP_DROP ceiling, alternating in
+# BENCH_NET_ROUNDS rounds of BENCH_NET_TIME seconds each (defaults 3, 10).
+# JSON lines on stdout, the table of medians and ratios on stderr.
+BENCH_NET_TIME ?= 10
+BENCH_NET_ROUNDS ?= 3
+bench-net: build
+	@bench/net/bench_net.py --build $(BUILD) --duration $(BENCH_NET_TIME) --rounds $(BENCH_NET_ROUNDS)
 
 check-clang: deps
 	@test -f $(BUILD_CLANG)/build.ninja || CC=clang meson setup $(BUILD_CLANG) $(MESON_OPTS) >/dev/null

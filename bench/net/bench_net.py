@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""bench_net.py: `make bench-net`, forwarders compared on the namespace testbed.
+
+Phase 1 of the network benchmark. On scripts/testbed.sh (ws-gen gen0 -- fwd0
+ws-fwd fwd1 -- sink0 ws-sink) the same generator load goes through each
+forwarder in turn, alternating in rounds so that drift of this shared VM hits
+every forwarder alike:
+
+  kernel            testbed `up --kernel`: ip_forward in ws-fwd, no netfilter
+  kernel+iptables   the same with ONE rule in ws-fwd's FORWARD chain that
+                    matches none of the traffic (UDP dport 1; the load has 9)
+  afxdp, afpacket,  `wirespeed fwd --config` with ports of that kind on fwd0
+  mmsg              and fwd1 (testbed in default mode), pinned to --fwd-cpu
+  xdp_drop          the ceiling: xdp_drop.bpf.c (XDP_DROP) on fwd0, native
+                    XDP; no forwarding, nothing reaches the sink
+
+The load: `wirespeed gen --port KIND:gen0` in ws-gen pinned to --gen-cpu, as
+fast as it goes, 64-byte UDP frames from 198.18.0.2 to random destinations
+in 198.19.0.0/16, dst MAC fwd0's (02:00:00:00:01:00). Each forwarder routes
+198.19.0.0/16 via 198.18.1.2 (sink0). `wirespeed sink --port afpacket:sink0`
+in ws-sink, pinned to --sink-cpu, counts what arrives.
+
+CPU per packet (see docs/PERFORMANCE.md, section "Forwarding on the testbed"):
+  - wirespeed: the forwarder process's on-CPU time (sum of
+    /proc/PID/task/*/schedstat, nanoseconds, all threads) over the
+    generator's run, divided by the packets the sink received
+    (fwd_cpu_ns_per_pkt) and by the packets the forwarder forwarded
+    (fwd_cpu_ns_per_fwd). This is also where the kernel charges softirq work
+    that runs in the forwarder's context (its sends on fwd1 complete into
+    sink0's receive path).
+  - kernel: the kernel forwards in softirq, on whichever CPU the frame
+    arrived on (veth: the sender's, the generator's CPU). The machine's
+    softirq time from /proc/stat (all CPUs) over the run divided by the
+    packets the sink received. This kernel has tick-based accounting
+    (no CONFIG_IRQ_TIME_ACCOUNTING): /proc/stat samples the CPU state at
+    each 10 ms tick, so 10 s on 2 CPUs is 2000 samples.
+  Every row also carries softirq_ns_per_pkt and busy_ns_per_pkt (all non-idle
+  time of the machine per delivered packet) so the same kernel-side measure
+  can be set beside each wirespeed figure.
+
+Output: one JSON line per forwarder and round on stdout, a summary table of
+medians and ratios on stderr. The testbed is torn down after every run, at
+the end and on any failure or signal. Root only; every address used lies in
+198.18.0.0/15.
+"""
+import argparse
+import glob
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TESTBED = os.path.join(ROOT, "scripts", "testbed.sh")
+XDP_SRC = os.path.join(ROOT, "bench", "net", "xdp_drop.bpf.c")
+FWD0_MAC = "02:00:00:00:01:00"
+ALL_FORWARDERS = ["kernel", "kernel+iptables", "afxdp", "afpacket", "mmsg", "xdp_drop"]
+USER_HZ = os.sysconf("SC_CLK_TCK")
+
+children = []  # Popen objects still to be stopped on failure
+
+
+def log(msg):
+	print("bench-net: " + msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, check=True, quiet=True):
+	"""Run a command to its end; raise on failure when check."""
+	out = subprocess.DEVNULL if quiet else None
+	r = subprocess.run(cmd, stdout=out, stderr=subprocess.PIPE, text=True)
+	if check and r.returncode != 0:
+		raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), r.returncode, r.stderr.strip()))
+	return r
+
+
+def spawn(cmd, out, err):
+	p = subprocess.Popen(cmd, stdout=out, stderr=err)
+	children.append(p)
+	return p
+
+
+def stop(p, sig=signal.SIGINT, timeout=5):
+	"""Stop a child (SIGINT first so that it prints its summary, then SIGKILL)."""
+	if p.poll() is None:
+		p.send_signal(sig)
+		try:
+			p.wait(timeout)
+		except subprocess.TimeoutExpired:
+			p.kill()
+			p.wait()
+	if p in children:
+		children.remove(p)
+
+
+def cleanup():
+	for p in list(children):
+		stop(p, signal.SIGKILL, 2)
+	subprocess.run([TESTBED, "down"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def proc_stat():
+	"""The machine's CPU times from /proc/stat in ns: (softirq, busy) summed over all CPUs."""
+	with open("/proc/stat") as f:
+		v = [int(x) for x in f.readline().split()[1:]]
+	# user nice system idle iowait irq softirq steal guest guest_nice
+	busy = v[0] + v[1] + v[2] + v[5] + v[6]
+	tick_ns = 1e9 / USER_HZ
+	return v[6] * tick_ns, busy * tick_ns
+
+
+def task_ns(pid):
+	"""On-CPU nanoseconds of all threads of PID (schedstat: exact, not tick-sampled)."""
+	total = 0
+	for path in glob.glob("/proc/%d/task/*/schedstat" % pid):
+		try:
+			with open(path) as f:
+				total += int(f.read().split()[0])
+		except (OSError, ValueError, IndexError):
+			pass  # a thread that just ended
+	return total
+
+
+def user_sys_ticks(pid):
+	"""(utime, stime) of PID in clock ticks, from /proc/PID/stat: only for the user/kernel split."""
+	with open("/proc/%d/stat" % pid) as f:
+		v = f.read().rsplit(")", 1)[1].split()
+	return int(v[11]), int(v[12])
+
+
+def last_summary(path):
+	"""The `summary` JSON line of a gen/sink output file, or None."""
+	found = None
+	with open(path) as f:
+		for line in f:
+			line = line.strip()
+			if line.startswith("{"):
+				d = json.loads(line)
+				if d.get("type") == "summary":
+					found = d
+	return found
+
+
+def xdp_drops():
+	"""Frames the XDP program on fwd0 has dropped so far (veth's per-queue counter)."""
+	r = subprocess.run(["ip", "netns", "exec", "ws-fwd", "ethtool", "-S", "fwd0"], capture_output=True, text=True)
+	for line in r.stdout.splitlines():
+		k, _, v = line.strip().partition(":")
+		if k == "rx_queue_0_xdp_drops":
+			return int(v)
+	raise RuntimeError("no rx_queue_0_xdp_drops in ethtool -S fwd0")
+
+
+def one_run(a, fwd, rnd, tmp):
+	"""Bring the testbed up for FWD, run the load through it, return the JSON record."""
+	ws = a.ws
+	kernel = fwd.startswith("kernel")
+	run([TESTBED, "up"] + (["--kernel"] if kernel else []))
+	fproc = None
+	try:
+		if kernel:
+			run(["ip", "-n", "ws-fwd", "route", "add", "198.19.0.0/16", "via", "198.18.1.2"])
+			if fwd == "kernel+iptables":
+				run(["ip", "netns", "exec", "ws-fwd", "iptables", "-A", "FORWARD", "-p", "udp",
+				     "--dport", "1", "-j", "DROP"])
+		elif fwd == "xdp_drop":
+			run(["ip", "-n", "ws-fwd", "link", "set", "dev", "fwd0", "xdp", "obj", a.xdp_obj, "sec", "xdp"])
+		else:
+			conf = os.path.join(tmp, "fwd-%s.conf" % fwd)
+			sock = os.path.join(tmp, "fwd.sock")
+			with open(conf, "w") as f:
+				f.write("port in %s dev fwd0\nport out %s dev fwd1\n"
+				        "address in 198.18.0.1/24\naddress out 198.18.1.1/24\n"
+				        "route 198.19.0.0/16 via 198.18.1.2\ncontrol %s\n" % (fwd, fwd, sock))
+			ferr = open(os.path.join(tmp, "fwd-%s-%d.err" % (fwd, rnd)), "w")
+			fout = open(os.path.join(tmp, "fwd-%s-%d.out" % (fwd, rnd)), "w")
+			fproc = spawn(["ip", "netns", "exec", "ws-fwd", "taskset", "-c", str(a.fwd_cpu), ws, "fwd",
+			               "--config", conf, "--json"], fout, ferr)
+			for _ in range(100):
+				if os.path.exists(sock) or fproc.poll() is not None:
+					break
+				time.sleep(0.1)
+			if fproc.poll() is not None or not os.path.exists(sock):
+				raise RuntimeError("%s forwarder did not start: %s" % (fwd, open(ferr.name).read().strip()))
+		sproc = None
+		sout = os.path.join(tmp, "sink.json")
+		if fwd != "xdp_drop":
+			sproc = spawn(["ip", "netns", "exec", "ws-sink", "taskset", "-c", str(a.sink_cpu), ws, "sink",
+			               "--port", "afpacket:sink0", "--duration", str(a.duration + 3), "--json"],
+			              open(sout, "w"), open(os.path.join(tmp, "sink.err"), "w"))
+		time.sleep(1.0)
+		gout = os.path.join(tmp, "gen.json")
+		gen_cmd = ["ip", "netns", "exec", "ws-gen", "taskset", "-c", str(a.gen_cpu), ws, "gen",
+		           "--port", "%s:gen0" % a.gen_kind, "--dst", "198.19.0.0/16", "--src", "198.18.0.2",
+		           "--dst-mac", FWD0_MAC, "--size", "64", "--duration", str(a.duration), "--json"]
+		drops0 = xdp_drops() if fwd == "xdp_drop" else 0
+		soft0, busy0 = proc_stat()
+		f0 = task_ns(fproc.pid) if fproc else 0
+		us0 = user_sys_ticks(fproc.pid) if fproc else (0, 0)
+		t0 = time.monotonic()
+		gproc = spawn(gen_cmd, open(gout, "w"), open(os.path.join(tmp, "gen.err"), "w"))
+		try:
+			gproc.wait(a.duration + 10)
+		except subprocess.TimeoutExpired:
+			raise RuntimeError("the generator did not stop")
+		children.remove(gproc)
+		# the packets still in rings take well under 0.2 s; then the window closes
+		time.sleep(0.2)
+		soft1, busy1 = proc_stat()
+		f1 = task_ns(fproc.pid) if fproc else 0
+		us1 = user_sys_ticks(fproc.pid) if fproc else (0, 0)
+		window = time.monotonic() - t0
+		drops1 = xdp_drops() if fwd == "xdp_drop" else 0
+		gen = last_summary(gout)
+		if gen is None:
+			raise RuntimeError("no summary from the generator: %s" % open(os.path.join(tmp, "gen.err")).read())
+		secs = gen["seconds"]
+		rec = {"bench": "net_fwd", "forwarder": fwd, "round": rnd, "gen_port": a.gen_kind,
+		       "gen_mpps": round(gen["mpps"], 4), "gen_packets": gen["packets"], "seconds": round(secs, 3),
+		       "window_s": round(window, 3), "gen_cpu": a.gen_cpu, "sink_cpu": a.sink_cpu}
+		if sproc:
+			stop(sproc)
+			sink = last_summary(sout)
+			if sink is None:
+				raise RuntimeError("no summary from the sink")
+			delivered = sink["packets"]
+			rec["sink_packets"] = delivered
+			rec["sink_mpps"] = round(delivered / secs / 1e6, 4)
+		else:
+			delivered = drops1 - drops0
+			rec["sink_packets"] = None
+			rec["sink_mpps"] = None
+			rec["xdp_drops"] = delivered
+			rec["dropped_mpps"] = round(delivered / secs / 1e6, 4)
+		per = (lambda ns: round(ns / delivered, 1)) if delivered else (lambda ns: None)
+		rec["softirq_ns_per_pkt"] = per(soft1 - soft0)
+		rec["busy_ns_per_pkt"] = per(busy1 - busy0)
+		if fproc:
+			stop(fproc)
+			fsum = None
+			with open(os.path.join(tmp, "fwd-%s-%d.out" % (fwd, rnd))) as f:
+				for line in f:
+					if line.startswith("{") and '"forwarded"' in line:
+						fsum = json.loads(line)
+			fwded = fsum["forwarded"] if fsum else None
+			errl = open(os.path.join(tmp, "fwd-%s-%d.err" % (fwd, rnd))).read()
+			if fwd == "afxdp":
+				rec["afxdp_mode"] = "native copy" if "native copy" in errl else \
+					("zero-copy" if "zero" in errl else ("fell back" if "no AF_XDP" in errl else "?"))
+			rec["fwd_forwarded"] = fwded
+			rec["fwd_cpu_ns"] = f1 - f0
+			rec["fwd_cpu_ns_per_pkt"] = per(f1 - f0)
+			rec["fwd_cpu_ns_per_fwd"] = round((f1 - f0) / fwded, 1) if fwded else None
+			rec["fwd_cpu_util"] = round((f1 - f0) / 1e9 / window, 3)
+			ut, st = us1[0] - us0[0], us1[1] - us0[1]
+			rec["fwd_user_share"] = round(ut / (ut + st), 3) if ut + st else None
+		else:
+			# the kernel, and XDP_DROP: all their work is softirq
+			rec["fwd_cpu_ns_per_pkt"] = rec["softirq_ns_per_pkt"]
+		return rec
+	finally:
+		if fproc:
+			stop(fproc)
+		for p in list(children):
+			stop(p, signal.SIGKILL, 2)
+		if fwd == "xdp_drop":
+			subprocess.run(["ip", "-n", "ws-fwd", "link", "set", "dev", "fwd0", "xdp", "off"],
+			               stderr=subprocess.DEVNULL)
+		run([TESTBED, "down"], check=False)
+
+
+def med(recs, fwd, key):
+	v = [r[key] for r in recs if r["forwarder"] == fwd and r.get(key) is not None]
+	return statistics.median(v) if v else None
+
+
+def summary(recs, fwds):
+	f = lambda x, w=8, p=3: ("%*.*f" % (w, p, x)) if x is not None else "%*s" % (w, "-")
+	print("\nmedians over %d round(s), 64-byte UDP, random dst in 198.19.0.0/16" %
+	      max(r["round"] for r in recs), file=sys.stderr)
+	print("%-16s %9s %9s %12s %12s %11s %9s" % ("forwarder", "sink_Mpps", "gen_Mpps", "fwd_ns/pkt",
+	      "fwd_ns/fwd", "softirq_ns", "busy_ns"), file=sys.stderr)
+	for fw in fwds:
+		sink = med(recs, fw, "sink_mpps") if fw != "xdp_drop" else med(recs, fw, "dropped_mpps")
+		print("%-16s %9s %9s %12s %12s %11s %9s" % (fw, f(sink, 9), f(med(recs, fw, "gen_mpps"), 9),
+		      f(med(recs, fw, "fwd_cpu_ns_per_pkt"), 12, 1), f(med(recs, fw, "fwd_cpu_ns_per_fwd"), 12, 1),
+		      f(med(recs, fw, "softirq_ns_per_pkt"), 11, 1), f(med(recs, fw, "busy_ns_per_pkt"), 9, 1)),
+		      file=sys.stderr)
+	print("(xdp_drop: its sink column is the drop rate at fwd0; kernel rows: fwd_ns/pkt is softirq time)",
+	      file=sys.stderr)
+	kcpu = med(recs, "kernel", "fwd_cpu_ns_per_pkt")
+	kmpps = med(recs, "kernel", "sink_mpps")
+	for fw in ("afxdp", "afpacket", "mmsg"):
+		if fw not in fwds or "kernel" not in fwds:
+			continue
+		c, m = med(recs, fw, "fwd_cpu_ns_per_pkt"), med(recs, fw, "sink_mpps")
+		cr = kcpu / c if kcpu and c else None
+		mr = m / kmpps if kmpps and m else None
+		print("%-9s kernel CPU/pkt / ours: %s (goal >= 3: %s); ours Mpps / kernel Mpps: %s" %
+		      (fw, f(cr, 5, 2), "met" if cr and cr >= 3 else "NOT met", f(mr, 5, 2)), file=sys.stderr)
+
+
+def main():
+	ap = argparse.ArgumentParser(description="forwarders compared on the namespace testbed (root)")
+	ap.add_argument("--build", default=os.path.join(ROOT, "build"), help="build dir with wirespeed")
+	ap.add_argument("--duration", type=int, default=10, help="seconds of load per run (default 10)")
+	ap.add_argument("--rounds", type=int, default=3, help="rounds over all forwarders (default 3)")
+	ap.add_argument("--forwarders", default=",".join(ALL_FORWARDERS),
+	                help="comma list from " + ",".join(ALL_FORWARDERS))
+	ap.add_argument("--gen-port", dest="gen_kind", default="afxdp", choices=["afxdp", "afpacket", "mmsg"])
+	ap.add_argument("--gen-cpu", type=int, default=0)
+	ap.add_argument("--fwd-cpu", type=int, default=1)
+	ap.add_argument("--sink-cpu", type=int, default=0)
+	a = ap.parse_args()
+	if os.geteuid() != 0:
+		sys.exit("bench-net: needs root (network namespaces)")
+	if not 1 <= a.duration <= 600 or not 1 <= a.rounds <= 20:
+		sys.exit("bench-net: --duration 1..600, --rounds 1..20")
+	fwds = [x for x in a.forwarders.split(",") if x]
+	for x in fwds:
+		if x not in ALL_FORWARDERS:
+			sys.exit("bench-net: unknown forwarder %s" % x)
+	a.ws = os.path.join(a.build, "wirespeed")
+	if not os.access(a.ws, os.X_OK):
+		sys.exit("bench-net: no %s (make build)" % a.ws)
+	if "kernel+iptables" in fwds and subprocess.run(["sh", "-c", "command -v iptables"],
+	                                                 stdout=subprocess.DEVNULL).returncode != 0:
+		log("iptables is not installed: the kernel+iptables row is skipped")
+		fwds.remove("kernel+iptables")
+
+	def on_signal(sig, _frame):
+		cleanup()
+		sys.exit(128 + sig)
+	signal.signal(signal.SIGTERM, on_signal)
+	signal.signal(signal.SIGINT, on_signal)
+
+	recs = []
+	with tempfile.TemporaryDirectory(prefix="ws-bench-net.") as tmp:
+		try:
+			if "xdp_drop" in fwds:
+				a.xdp_obj = os.path.join(tmp, "xdp_drop.o")
+				r = subprocess.run(["clang", "-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu",
+				                    "-c", XDP_SRC, "-o", a.xdp_obj], capture_output=True, text=True)
+				if r.returncode != 0:
+					log("cannot compile xdp_drop.bpf.c, row skipped: " + r.stderr.strip())
+					fwds.remove("xdp_drop")
+			for rnd in range(1, a.rounds + 1):
+				for fw in fwds:
+					log("round %d/%d: %s, %d s" % (rnd, a.rounds, fw, a.duration))
+					rec = one_run(a, fw, rnd, tmp)
+					recs.append(rec)
+					print(json.dumps(rec), flush=True)
+		finally:
+			cleanup()
+	if recs:
+		summary(recs, fwds)
+
+
+if __name__ == "__main__":
+	main()
