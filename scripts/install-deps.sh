@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs=(build-essential gcc clang meson ninja-build pkg-config libcmocka-dev zlib1g-dev
       iproute2 ethtool valgrind python3 liburcu-dev libpcap-dev libbpf-dev libxdp-dev)
 if [[ ${1:-} == --bench ]]; then
-	pkgs+=(dpdk-dev)
+	pkgs+=(dpdk-dev netsniff-ng)
 elif [[ -n ${1:-} ]]; then
 	echo "usage: $0 [--bench]" >&2
 	exit 2

@@ -14,6 +14,23 @@ every forwarder alike:
   mmsg              and fwd1 (testbed in default mode), pinned to --fwd-cpu
   xdp_drop          the ceiling: xdp_drop.bpf.c (XDP_DROP) on fwd0, native
                     XDP; no forwarding, nothing reaches the sink
+  testpmd-afxdp,    the DPDK peer: dpdk-testpmd in mac forwarding mode
+  testpmd-afpacket  (rewrites both MACs, dst = sink0's) from fwd0 to fwd1
+                    through net_af_xdp / net_af_packet vdevs, its main and
+                    forwarding lcores both on --fwd-cpu (--lcores 0@C,1@C)
+
+Phase 2 adds the generator comparison (rows "bench":"net_gen"): one generator
+at a time sends the same load into the XDP_DROP ceiling (xdp_drop.bpf.c on
+fwd0, no forwarder, no sink), so that the receiving side does the least work
+possible and nothing else competes for the CPUs; the frames dropped at fwd0
+over the generator's CPU time (its own and its children's, from wait4()) give
+Mpps per CPU second:
+
+  wirespeed-afxdp,     `wirespeed gen --port KIND:gen0 --duration D`
+  wirespeed-afpacket
+  trafgen              netsniff-ng's trafgen, -P 1 (one sender process), a
+                       generated config for the same 64-byte frames (random
+                       dst in 198.19.0.0/16), stopped with SIGINT after D s
 
 The load: `wirespeed gen --port KIND:gen0` in ws-gen pinned to --gen-cpu, as
 fast as it goes, 64-byte UDP frames from 198.18.0.2 to random destinations
@@ -59,7 +76,30 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TESTBED = os.path.join(ROOT, "scripts", "testbed.sh")
 XDP_SRC = os.path.join(ROOT, "bench", "net", "xdp_drop.bpf.c")
 FWD0_MAC = "02:00:00:00:01:00"
-ALL_FORWARDERS = ["kernel", "kernel+iptables", "afxdp", "afpacket", "mmsg", "xdp_drop"]
+SINK_MAC = "02:00:00:00:02:00"
+ALL_FORWARDERS = ["kernel", "kernel+iptables", "afxdp", "afpacket", "mmsg", "xdp_drop", "testpmd-afxdp",
+                  "testpmd-afpacket"]
+ALL_GENS = ["wirespeed-afxdp", "wirespeed-afpacket", "trafgen"]
+TESTPMD = "/usr/bin/dpdk-testpmd"
+# The vdev arguments per backend: one queue pair each; af_packet bypasses the
+# qdisc like our own afpacket port does.
+TESTPMD_VDEV = {"afxdp": "net_af_xdp%d,iface=%s", "afpacket": "net_af_packet%d,iface=%s,qpairs=1,qdisc_bypass=1"}
+
+# trafgen's config: 64 bytes without the FCS like `wirespeed gen --size 64`,
+# eth to fwd0's MAC, IPv4 198.18.0.2 -> 198.19.<random>.<random> (the header
+# checksum recomputed per frame by csumip), UDP 9 -> 9, checksum 0 (none),
+# 22 zero bytes of payload.
+TRAFGEN_CONF = """{
+  0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
+  0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
+  0x08, 0x00,
+  0x45, 0x00, const16(50), const16(0), const16(0), 64, 17, csumip(14, 33),
+  198, 18, 0, 2,
+  198, 19, drnd(2),
+  const16(9), const16(9), const16(30), const16(0),
+  fill(0x00, 22)
+}
+"""
 USER_HZ = os.sysconf("SC_CLK_TCK")
 
 children = []  # Popen objects still to be stopped on failure
@@ -169,6 +209,8 @@ def one_run(a, fwd, rnd, tmp):
 				     "--dport", "1", "-j", "DROP"])
 		elif fwd == "xdp_drop":
 			run(["ip", "-n", "ws-fwd", "link", "set", "dev", "fwd0", "xdp", "obj", a.xdp_obj, "sec", "xdp"])
+		elif fwd.startswith("testpmd-"):
+			fproc = start_testpmd(a, fwd, rnd, tmp)
 		else:
 			conf = os.path.join(tmp, "fwd-%s.conf" % fwd)
 			sock = os.path.join(tmp, "fwd.sock")
@@ -241,12 +283,15 @@ def one_run(a, fwd, rnd, tmp):
 		rec["busy_ns_per_pkt"] = per(busy1 - busy0)
 		if fproc:
 			stop(fproc)
-			fsum = None
-			with open(os.path.join(tmp, "fwd-%s-%d.out" % (fwd, rnd))) as f:
-				for line in f:
-					if line.startswith("{") and '"forwarded"' in line:
-						fsum = json.loads(line)
-			fwded = fsum["forwarded"] if fsum else None
+			if fwd.startswith("testpmd-"):
+				fwded = testpmd_forwarded(os.path.join(tmp, "fwd-%s-%d.out" % (fwd, rnd)))
+			else:
+				fsum = None
+				with open(os.path.join(tmp, "fwd-%s-%d.out" % (fwd, rnd))) as f:
+					for line in f:
+						if line.startswith("{") and '"forwarded"' in line:
+							fsum = json.loads(line)
+				fwded = fsum["forwarded"] if fsum else None
 			errl = open(os.path.join(tmp, "fwd-%s-%d.err" % (fwd, rnd))).read()
 			if fwd == "afxdp":
 				rec["afxdp_mode"] = "native copy" if "native copy" in errl else \
@@ -270,6 +315,122 @@ def one_run(a, fwd, rnd, tmp):
 		if fwd == "xdp_drop":
 			subprocess.run(["ip", "-n", "ws-fwd", "link", "set", "dev", "fwd0", "xdp", "off"],
 			               stderr=subprocess.DEVNULL)
+		run([TESTBED, "down"], check=False)
+
+
+def start_testpmd(a, fwd, rnd, tmp):
+	"""Start dpdk-testpmd forwarding fwd0 -> fwd1 in ws-fwd; return its Popen once it forwards.
+
+	testpmd needs a main lcore and at least one forwarding lcore; with two
+	CPUs and the generator and sink on the other one, both lcores are mapped
+	onto the forwarder's CPU (--lcores 0@C,1@C): the main lcore only wakes
+	once a second for --stats-period, the forwarding lcore spins. No hugepages
+	(--no-huge -m 512) and a small mbuf pool: the default pool (155456 mbufs)
+	does not fit in 512 MB without hugepages. stdbuf -oL so that its output
+	reaches the file line by line (the readiness check reads it).
+	"""
+	kind = fwd.split("-", 1)[1]
+	c = a.fwd_cpu
+	cmd = ["ip", "netns", "exec", "ws-fwd", "taskset", "-c", str(c), "stdbuf", "-oL", TESTPMD,
+	       "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@%d,1@%d" % (c, c), "--main-lcore", "0",
+	       "--file-prefix", "ws-bench-net", "--log-level", "lib.eal:warning",
+	       "--vdev", TESTPMD_VDEV[kind] % (0, "fwd0"), "--vdev", TESTPMD_VDEV[kind] % (1, "fwd1"), "--",
+	       "--forward-mode=mac", "--eth-peer=1,%s" % SINK_MAC, "--nb-cores=1", "--total-num-mbufs=16384",
+	       "--auto-start", "--stats-period", "1"]
+	outp = os.path.join(tmp, "fwd-%s-%d.out" % (fwd, rnd))
+	errp = os.path.join(tmp, "fwd-%s-%d.err" % (fwd, rnd))
+	p = spawn(cmd, open(outp, "w"), open(errp, "w"))
+	for _ in range(150):
+		if p.poll() is not None:
+			break
+		with open(outp) as f:
+			if "Port statistics" in f.read():
+				return p
+		time.sleep(0.1)
+	raise RuntimeError("%s did not start: %s" % (fwd, (open(outp).read() + open(errp).read())[-600:]))
+
+
+def testpmd_forwarded(path):
+	"""TX-packets of port 1 (fwd1) from testpmd's exit statistics, or None."""
+	port = None
+	with open(path) as f:
+		for line in f:
+			if "Forward statistics for port" in line:
+				port = line.split("port")[1].split()[0]
+			elif port == "1" and "TX-packets:" in line:
+				return int(line.split("TX-packets:")[1].split()[0])
+	return None
+
+
+def wait_rusage(p, timeout):
+	"""Wait for child P (at most TIMEOUT s); its CPU seconds, its reaped children included (wait4)."""
+	end = time.monotonic() + timeout
+	while True:
+		pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+		if pid == p.pid:
+			p.returncode = os.waitstatus_to_exitcode(status)
+			if p in children:
+				children.remove(p)
+			return ru.ru_utime + ru.ru_stime
+		if time.monotonic() > end:
+			raise RuntimeError("the generator did not stop")
+		time.sleep(0.02)
+
+
+def gen_run(a, gen, rnd, tmp):
+	"""One generator into the XDP_DROP ceiling for a.duration s; return the net_gen record."""
+	run([TESTBED, "up"])
+	try:
+		run(["ip", "-n", "ws-fwd", "link", "set", "dev", "fwd0", "xdp", "obj", a.xdp_obj, "sec", "xdp"])
+		gout = os.path.join(tmp, "gen-%s.out" % gen)
+		gerr = os.path.join(tmp, "gen-%s.err" % gen)
+		pre = ["ip", "netns", "exec", "ws-gen", "taskset", "-c", str(a.gen_cpu)]
+		if gen == "trafgen":
+			conf = os.path.join(tmp, "udp64.trafgen")
+			with open(conf, "w") as f:
+				f.write(TRAFGEN_CONF)
+			# --no-sock-mem: leave the system's socket memory settings alone
+			cmd = pre + ["trafgen", "--dev", "gen0", "--conf", conf, "-P", "1", "--no-sock-mem"]
+		else:
+			cmd = pre + [a.ws, "gen", "--port", "%s:gen0" % gen.split("-", 1)[1], "--dst", "198.19.0.0/16",
+			             "--src", "198.18.0.2", "--dst-mac", FWD0_MAC, "--size", "64", "--duration",
+			             str(a.duration), "--json"]
+		drops0 = xdp_drops()
+		t0 = time.monotonic()
+		# its own process group: trafgen's sender is a forked child that stops only
+		# when the SIGINT reaches it too (as ^C on a terminal does)
+		p = subprocess.Popen(cmd, stdout=open(gout, "w"), stderr=open(gerr, "w"), stdin=subprocess.DEVNULL,
+		                     start_new_session=True)
+		children.append(p)
+		if gen == "trafgen":
+			time.sleep(a.duration)
+			# os.killpg, not p.send_signal(): that one polls first and would reap
+			# the child (if it ended early) before wait4() gets its resource usage
+			os.killpg(p.pid, signal.SIGINT)
+		cpu_s = wait_rusage(p, a.duration + 10)
+		wall = time.monotonic() - t0
+		time.sleep(0.1)
+		dropped = xdp_drops() - drops0
+		if gen == "trafgen":
+			sent = None
+			for line in open(gout).read().splitlines() + open(gerr).read().splitlines():
+				if line.strip().endswith("packets outgoing"):
+					sent = int(line.split()[0])
+		else:
+			s = last_summary(gout)
+			sent = s["packets"] if s else None
+		if p.returncode not in (0, 130, -2) or not dropped:
+			raise RuntimeError("%s: exit %s, %d frames dropped at fwd0: %s" % (gen, p.returncode, dropped,
+			                   open(gerr).read()[-400:]))
+		return {"bench": "net_gen", "generator": gen, "round": rnd, "gen_cpu": a.gen_cpu,
+		        "gen_packets": sent, "xdp_drops": dropped, "wall_s": round(wall, 3),
+		        "mpps": round(dropped / wall / 1e6, 4), "cpu_s": round(cpu_s, 3),
+		        "cpu_util": round(cpu_s / wall, 3), "mpps_per_cpu": round(dropped / cpu_s / 1e6, 4),
+		        "cpu_ns_per_pkt": round(cpu_s * 1e9 / dropped, 1)}
+	finally:
+		for p in list(children):
+			stop(p, signal.SIGKILL, 2)
+		subprocess.run(["ip", "-n", "ws-fwd", "link", "set", "dev", "fwd0", "xdp", "off"], stderr=subprocess.DEVNULL)
 		run([TESTBED, "down"], check=False)
 
 
@@ -302,6 +463,35 @@ def summary(recs, fwds):
 		mr = m / kmpps if kmpps and m else None
 		print("%-9s kernel CPU/pkt / ours: %s (goal >= 3: %s); ours Mpps / kernel Mpps: %s" %
 		      (fw, f(cr, 5, 2), "met" if cr and cr >= 3 else "NOT met", f(mr, 5, 2)), file=sys.stderr)
+	for fw in ("afxdp", "afpacket"):
+		peer = "testpmd-" + fw
+		if fw not in fwds or peer not in fwds:
+			continue
+		c, m = med(recs, fw, "fwd_cpu_ns_per_pkt"), med(recs, fw, "sink_mpps")
+		pc, pm = med(recs, peer, "fwd_cpu_ns_per_pkt"), med(recs, peer, "sink_mpps")
+		cr = pc / c if pc and c else None
+		mr = m / pm if pm and m else None
+		print("%-9s testpmd CPU/pkt / ours: %s; ours Mpps / testpmd Mpps: %s" % (fw, f(cr, 5, 2), f(mr, 5, 2)),
+		      file=sys.stderr)
+
+
+def gen_summary(recs, gens):
+	"""The generator table (medians) and the ours / trafgen ratios, on stderr."""
+	f = lambda x, w=8, p=3: ("%*.*f" % (w, p, x)) if x is not None else "%*s" % (w, "-")
+	m = lambda g, k: statistics.median([r[k] for r in recs if r["generator"] == g]) \
+		if any(r["generator"] == g for r in recs) else None
+	print("\ngenerators into XDP_DROP on fwd0, medians over %d round(s)" % max(r["round"] for r in recs),
+	      file=sys.stderr)
+	print("%-20s %9s %8s %9s %13s %12s" % ("generator", "Mpps", "CPU_s", "CPU_util", "Mpps_per_CPU", "CPU_ns/pkt"),
+	      file=sys.stderr)
+	for g in gens:
+		print("%-20s %9s %8s %9s %13s %12s" % (g, f(m(g, "mpps"), 9), f(m(g, "cpu_s"), 8), f(m(g, "cpu_util"), 9),
+		      f(m(g, "mpps_per_cpu"), 13), f(m(g, "cpu_ns_per_pkt"), 12, 1)), file=sys.stderr)
+	t = m("trafgen", "mpps_per_cpu") if "trafgen" in gens else None
+	for g in ("wirespeed-afxdp", "wirespeed-afpacket"):
+		o = m(g, "mpps_per_cpu") if g in gens else None
+		if o and t:
+			print("%-20s Mpps per CPU, ours / trafgen: %s" % (g, f(o / t, 5, 2)), file=sys.stderr)
 
 
 def main():
@@ -311,6 +501,8 @@ def main():
 	ap.add_argument("--rounds", type=int, default=3, help="rounds over all forwarders (default 3)")
 	ap.add_argument("--forwarders", default=",".join(ALL_FORWARDERS),
 	                help="comma list from " + ",".join(ALL_FORWARDERS))
+	ap.add_argument("--gens", default=",".join(ALL_GENS),
+	                help="generators compared into XDP_DROP, comma list from %s ('' for none)" % ",".join(ALL_GENS))
 	ap.add_argument("--gen-port", dest="gen_kind", default="afxdp", choices=["afxdp", "afpacket", "mmsg"])
 	ap.add_argument("--gen-cpu", type=int, default=0)
 	ap.add_argument("--fwd-cpu", type=int, default=1)
@@ -324,6 +516,10 @@ def main():
 	for x in fwds:
 		if x not in ALL_FORWARDERS:
 			sys.exit("bench-net: unknown forwarder %s" % x)
+	gens = [x for x in a.gens.split(",") if x]
+	for x in gens:
+		if x not in ALL_GENS:
+			sys.exit("bench-net: unknown generator %s" % x)
 	a.ws = os.path.join(a.build, "wirespeed")
 	if not os.access(a.ws, os.X_OK):
 		sys.exit("bench-net: no %s (make build)" % a.ws)
@@ -331,6 +527,15 @@ def main():
 	                                                 stdout=subprocess.DEVNULL).returncode != 0:
 		log("iptables is not installed: the kernel+iptables row is skipped")
 		fwds.remove("kernel+iptables")
+	if not os.access(TESTPMD, os.X_OK):
+		for x in ("testpmd-afxdp", "testpmd-afpacket"):
+			if x in fwds:
+				log("no %s (scripts/install-deps.sh --bench): the %s row is skipped" % (TESTPMD, x))
+				fwds.remove(x)
+	if "trafgen" in gens and subprocess.run(["sh", "-c", "command -v trafgen"],
+	                                        stdout=subprocess.DEVNULL).returncode != 0:
+		log("trafgen is not installed (scripts/install-deps.sh --bench): its row is skipped")
+		gens.remove("trafgen")
 
 	def on_signal(sig, _frame):
 		cleanup()
@@ -339,25 +544,34 @@ def main():
 	signal.signal(signal.SIGINT, on_signal)
 
 	recs = []
+	grecs = []
 	with tempfile.TemporaryDirectory(prefix="ws-bench-net.") as tmp:
 		try:
-			if "xdp_drop" in fwds:
+			if "xdp_drop" in fwds or gens:
 				a.xdp_obj = os.path.join(tmp, "xdp_drop.o")
 				r = subprocess.run(["clang", "-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu",
 				                    "-c", XDP_SRC, "-o", a.xdp_obj], capture_output=True, text=True)
 				if r.returncode != 0:
-					log("cannot compile xdp_drop.bpf.c, row skipped: " + r.stderr.strip())
-					fwds.remove("xdp_drop")
+					log("cannot compile xdp_drop.bpf.c, xdp_drop and generator rows skipped: " + r.stderr.strip())
+					fwds = [x for x in fwds if x != "xdp_drop"]
+					gens = []
 			for rnd in range(1, a.rounds + 1):
 				for fw in fwds:
 					log("round %d/%d: %s, %d s" % (rnd, a.rounds, fw, a.duration))
 					rec = one_run(a, fw, rnd, tmp)
 					recs.append(rec)
 					print(json.dumps(rec), flush=True)
+				for g in gens:
+					log("round %d/%d: generator %s into XDP_DROP, %d s" % (rnd, a.rounds, g, a.duration))
+					rec = gen_run(a, g, rnd, tmp)
+					grecs.append(rec)
+					print(json.dumps(rec), flush=True)
 		finally:
 			cleanup()
 	if recs:
 		summary(recs, fwds)
+	if grecs:
+		gen_summary(grecs, gens)
 
 
 if __name__ == "__main__":
