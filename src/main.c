@@ -35,6 +35,18 @@ static void usage(FILE *out)
 	fprintf(out, "\n'wirespeed <command> --help' describes a command's options.\n");
 }
 
+int ws_arg_mac(const char *s, uint8_t mac[6])
+{
+	unsigned b[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
 void ws_out_flush(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {

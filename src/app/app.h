@@ -3,6 +3,7 @@
 #ifndef WS_APP_APP_H
 #define WS_APP_APP_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,5 +31,9 @@ static inline int ws_arg_is_help(const char *arg)
 /* Flush stdout; when the reader has gone away (EPIPE, e.g. `| head`),
  * exit 0 quietly instead of running on. Call after each result line. */
 void ws_out_flush(void);
+
+/* A MAC written 02:00:00:00:00:01 (six two-digit hex bytes, nothing after)
+ * into mac: 0, or -1 with mac untouched. */
+int ws_arg_mac(const char *s, uint8_t mac[6]);
 
 #endif /* WS_APP_APP_H */

@@ -114,18 +114,6 @@ struct opts {
 	bool json, flag_mode_only; /* flag_mode_only: an option only --in/--out mode takes */
 };
 
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned b[6];
-	char tail;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return 0;
-}
-
 static int parse(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){ .mac = { 2, 0, 0, 0, 0, 2 }, .nbr_mac = { 2, 0, 0, 0, 0, 3 }, .mtu = 1500 };
@@ -155,7 +143,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->control = v;
 			o->flag_mode_only = true;
 		} else if (!strcmp(a, "--mac") || !strcmp(a, "--neighbour-mac")) {
-			if (parse_mac(v, !strcmp(a, "--mac") ? o->mac : o->nbr_mac)) {
+			if (ws_arg_mac(v, !strcmp(a, "--mac") ? o->mac : o->nbr_mac)) {
 				fprintf(stderr, "wirespeed fwd: %s wants a MAC like 02:00:00:00:00:01, got '%s'\n", a, v);
 				return -1;
 			}

@@ -104,18 +104,6 @@ struct opts {
 	bool json;
 };
 
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned b[6];
-	char tail;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return 0;
-}
-
 static int parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
 	char *end;
@@ -210,7 +198,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			c->vlan = true;
 			c->vlan_id = (uint16_t)x;
 		} else if (!strcmp(a, "--dst-mac") || !strcmp(a, "--src-mac")) {
-			if (parse_mac(v, !strcmp(a, "--dst-mac") ? c->dst_mac : c->src_mac))
+			if (ws_arg_mac(v, !strcmp(a, "--dst-mac") ? c->dst_mac : c->src_mac))
 				return bad(a, v, "a MAC like 02:00:00:00:00:01");
 			o->have_src_mac |= !strcmp(a, "--src-mac");
 		} else if (!strcmp(a, "--size")) {
