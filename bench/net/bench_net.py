@@ -75,6 +75,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TESTBED = os.path.join(ROOT, "scripts", "testbed.sh")
 XDP_SRC = os.path.join(ROOT, "bench", "net", "xdp_drop.bpf.c")
+SINK_DROP_SRC = os.path.join(ROOT, "bench", "net", "sink_drop.bpf.c")
 FWD0_MAC = "02:00:00:00:01:00"
 SINK_MAC = "02:00:00:00:02:00"
 ALL_FORWARDERS = ["kernel", "kernel+iptables", "afxdp", "afpacket", "mmsg", "xdp_drop", "testpmd-afxdp",
@@ -202,6 +203,10 @@ def one_run(a, fwd, rnd, tmp):
 	run([TESTBED, "up"] + (["--kernel"] if kernel else []))
 	fproc = None
 	try:
+		if a.sink_drop_obj and fwd != "xdp_drop":
+			run(["tc", "-n", "ws-sink", "qdisc", "add", "dev", "sink0", "clsact"])
+			run(["tc", "-n", "ws-sink", "filter", "add", "dev", "sink0", "ingress", "bpf", "da", "obj",
+			     a.sink_drop_obj, "sec", "tc"])
 		if kernel:
 			run(["ip", "-n", "ws-fwd", "route", "add", "198.19.0.0/16", "via", "198.18.1.2"])
 			if fwd == "kernel+iptables":
@@ -262,6 +267,7 @@ def one_run(a, fwd, rnd, tmp):
 			raise RuntimeError("no summary from the generator: %s" % open(os.path.join(tmp, "gen.err")).read())
 		secs = gen["seconds"]
 		rec = {"bench": "net_fwd", "forwarder": fwd, "round": rnd, "gen_port": a.gen_kind,
+		       "sink_ip_stack": not a.sink_drop_obj,
 		       "gen_mpps": round(gen["mpps"], 4), "gen_packets": gen["packets"], "seconds": round(secs, 3),
 		       "window_s": round(window, 3), "gen_cpu": a.gen_cpu, "sink_cpu": a.sink_cpu}
 		if sproc:
@@ -292,6 +298,10 @@ def one_run(a, fwd, rnd, tmp):
 						if line.startswith("{") and '"forwarded"' in line:
 							fsum = json.loads(line)
 				fwded = fsum["forwarded"] if fsum else None
+				if fsum:
+					# what the kernel dropped before the forwarder saw it (AF_XDP
+					# RX ring full, AF_PACKET ring full), per port
+					rec["fwd_kernel_dropped"] = sum(p.get("kernel_dropped", 0) for p in fsum.get("ports", []))
 			errl = open(os.path.join(tmp, "fwd-%s-%d.err" % (fwd, rnd))).read()
 			if fwd == "afxdp":
 				rec["afxdp_mode"] = "native copy" if "native copy" in errl else \
@@ -507,6 +517,9 @@ def main():
 	ap.add_argument("--gen-cpu", type=int, default=0)
 	ap.add_argument("--fwd-cpu", type=int, default=1)
 	ap.add_argument("--sink-cpu", type=int, default=0)
+	ap.add_argument("--sink-ip-stack", action="store_true",
+	                help="let ws-sink's IP stack process (and drop) every load packet after the sink's "
+	                     "socket got it, as before; default: sink_drop.bpf.c drops it at tc ingress")
 	a = ap.parse_args()
 	if os.geteuid() != 0:
 		sys.exit("bench-net: needs root (network namespaces)")
@@ -555,6 +568,14 @@ def main():
 					log("cannot compile xdp_drop.bpf.c, xdp_drop and generator rows skipped: " + r.stderr.strip())
 					fwds = [x for x in fwds if x != "xdp_drop"]
 					gens = []
+			a.sink_drop_obj = None
+			if fwds and not a.sink_ip_stack:
+				a.sink_drop_obj = os.path.join(tmp, "sink_drop.o")
+				r = subprocess.run(["clang", "-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu",
+				                    "-c", SINK_DROP_SRC, "-o", a.sink_drop_obj], capture_output=True, text=True)
+				if r.returncode != 0:
+					raise SystemExit("cannot compile sink_drop.bpf.c (use --sink-ip-stack to run without): " +
+					                 r.stderr.strip())
 			for rnd in range(1, a.rounds + 1):
 				for fw in fwds:
 					log("round %d/%d: %s, %d s" % (rnd, a.rounds, fw, a.duration))

@@ -19,6 +19,9 @@
 #include "app/fwd_run.h"
 #include "core/cpu.h"
 #include "fib/route_file.h"
+#include "io/afpacket.h"
+#include "io/afxdp.h"
+#include "io/mmsg.h"
 #include "io/pcap.h"
 
 /* 10 GbE, 64-byte frames: 14.88 Mpps. */
@@ -100,20 +103,39 @@ static void print_named(FILE *out, const char *title, const uint64_t *v, unsigne
 		fputc('\n', out);
 }
 
+/* What the kernel dropped for want of room before a port's receive side saw
+ * it (AF_XDP: RX ring full or dropped at the socket; AF_PACKET and mmsg:
+ * ring or receive buffer full): packets the forwarder never counted as
+ * received, reported so that none goes missing silently. 0 for other kinds. */
+static uint64_t port_kernel_drops(struct ws_port *p)
+{
+	struct ws_afxdp_stats xs;
+	struct ws_afpacket_stats as;
+	struct ws_mmsg_stats ms;
+
+	if (ws_afxdp_port_stats(p, &xs) == 0)
+		return xs.rx_dropped + xs.rx_ring_full;
+	if (ws_afpacket_port_stats(p, &as) == 0)
+		return as.rx_kernel_drops;
+	if (ws_mmsg_port_stats(p, &ms) == 0)
+		return ms.rx_kernel_drops;
+	return 0;
+}
+
 void ws_fwd_print_counters(struct fwd_run *r, FILE *out)
 {
 	struct totals t = totals_of(r);
 	const struct ws_fwd *f = r->fwd;
 
-	fprintf(out, "%-12s %-8s %12s %14s %12s %14s %9s\n", "port", "kind", "rx_packets", "rx_bytes", "tx_packets",
-		"tx_bytes", "tx_errors");
+	fprintf(out, "%-12s %-8s %12s %14s %12s %14s %9s %14s\n", "port", "kind", "rx_packets", "rx_bytes", "tx_packets",
+		"tx_bytes", "tx_errors", "kernel_dropped");
 	for (unsigned i = 0; i < r->nb_ports; i++) {
-		const struct ws_port *p = r->ports[i];
+		struct ws_port *p = r->ports[i];
 		const struct ws_fwd_config_port *cp = &r->cfg.ports[i];
 
-		fprintf(out, "%-12s %-8s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %14" PRIu64 " %9" PRIu64 "\n", p->name,
-			ws_fwd_port_kind_name(cp->kind), p->stats.rx_packets, p->stats.rx_bytes,
-			p->stats.tx_packets, p->stats.tx_bytes, p->stats.tx_errors);
+		fprintf(out, "%-12s %-8s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %14" PRIu64 " %9" PRIu64 " %14" PRIu64 "\n",
+			p->name, ws_fwd_port_kind_name(cp->kind), p->stats.rx_packets, p->stats.rx_bytes,
+			p->stats.tx_packets, p->stats.tx_bytes, p->stats.tx_errors, port_kernel_drops(p));
 		if (cp->kind == WS_FWD_PORT_PCAP && cp->rx) {
 			struct ws_pcap_stats ps = { 0 };
 
@@ -197,8 +219,9 @@ void ws_fwd_print_json(struct fwd_run *r, FILE *out)
 	json_named(out, "generated_by_kind", f->gen, 0, WS_FWD_GEN_COUNT, ws_fwd_gen_name);
 	fprintf(out, ",\"ports\":[");
 	for (unsigned i = 0; i < r->nb_ports; i++)
-		fprintf(out, "%s{\"name\":\"%s\",\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64 "}", i ? "," : "",
-			r->ports[i]->name, r->ports[i]->stats.rx_packets, r->ports[i]->stats.tx_packets);
+		fprintf(out, "%s{\"name\":\"%s\",\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64
+			",\"kernel_dropped\":%" PRIu64 "}", i ? "," : "", r->ports[i]->name, r->ports[i]->stats.rx_packets,
+			r->ports[i]->stats.tx_packets, port_kernel_drops(r->ports[i]));
 	fprintf(out, "]}\n");
 }
 

@@ -316,6 +316,23 @@ static void interval_line(const struct opts *o, struct gen_run *r, uint64_t now)
 
 /* The send loop. Frames the port did not take stay first in line, so the
  * sequence numbers leave in order and none is skipped. */
+/* Frames the generator's port may hold back before it hands them to the
+ * kernel (ws_portspec_set_tx_batch; AF_PACKET: one send() per this many
+ * frames rather than per burst): measured on the testbed into XDP_DROP,
+ * `gen --port afpacket:gen0`, 1.10 Mpps kicking every 32-frame burst
+ * against 1.19 Mpps with the kicks 256 frames apart. */
+#define WS_GEN_TX_BATCH 256u
+
+/* Before the generator waits (pacing, no free frames, a full port): send
+ * what the port holds back. */
+static void flush_before_wait(struct ws_port *port, bool *unflushed)
+{
+	if (*unflushed) {
+		(void)ws_port_flush(port);
+		*unflushed = false;
+	}
+}
+
 static void run(const struct opts *o, struct ws_gen *g, struct ws_port *port, struct ws_pool *pool,
 		struct gen_run *r)
 {
@@ -338,6 +355,8 @@ static void run(const struct opts *o, struct ws_gen *g, struct ws_port *port, st
 		thresh = o->burst;
 	if (depth < o->burst)
 		depth = o->burst;
+	bool unflushed = false; /* frames the port may still hold back (WS_GEN_TX_BATCH) */
+
 	r->start_tsc = r->last_tsc = now;
 	while (!stop) {
 		now = ws_rdtsc();
@@ -362,6 +381,7 @@ static void run(const struct opts *o, struct ws_gen *g, struct ws_port *port, st
 				if (tokens < thresh && tokens < want) {
 					/* far from the next batch (low rates): sleep
 					 * instead of spinning a core for it */
+					flush_before_wait(port, &unflushed);
 					if ((thresh - tokens) / o->rate > 2e-3)
 						nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 					else
@@ -372,6 +392,7 @@ static void run(const struct opts *o, struct ws_gen *g, struct ws_port *port, st
 					want = (unsigned)tokens;
 			}
 			if (ws_pool_get_bulk(pool, pend, want) != 0) {
+				flush_before_wait(port, &unflushed);
 				ws_pause(); /* frames are all in flight */
 				continue;
 			}
@@ -390,7 +411,9 @@ static void run(const struct opts *o, struct ws_gen *g, struct ws_port *port, st
 		r->sent += took;
 		head += took;
 		npend -= took;
+		unflushed |= took != 0;
 		if (!took) {
+			flush_before_wait(port, &unflushed);
 			r->busy++;
 			ws_pause();
 		}
@@ -470,6 +493,7 @@ int ws_cmd_gen(int argc, char **argv)
 		rc = WS_EXIT_FAIL;
 		goto out;
 	}
+	ws_portspec_set_tx_batch(WS_GEN_TX_BATCH);
 	port = ws_portspec_open(o.port, 0, pool, WS_PORTSPEC_TX, err, sizeof(err));
 	if (!port) {
 		rc = errno == ENODEV || (errno == EINVAL && strncmp(o.port, "pcap:", 5)) ? WS_EXIT_USAGE : WS_EXIT_FAIL;

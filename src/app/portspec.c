@@ -47,13 +47,19 @@ static struct ws_port *open_mem(const char *spec, const char *arg, uint16_t id, 
 	return port;
 }
 
+static unsigned tx_batch; /* ws_portspec_set_tx_batch */
+
+void ws_portspec_set_tx_batch(unsigned frames)
+{
+	tx_batch = frames;
+}
+
 static struct ws_port *open_afpacket(const char *spec, const char *arg, uint16_t id, struct ws_pool *pool,
 				     int dir, char *err, size_t errlen)
 {
-	struct ws_afpacket_config ac = { .ifname = arg };
+	struct ws_afpacket_config ac = { .ifname = arg, .tx_kick_batch = dir == WS_PORTSPEC_TX ? tx_batch : 0 };
 
 	(void)spec;
-	(void)dir;
 	return ws_afpacket_port_open(arg, id, pool, &ac, err, errlen);
 }
 

@@ -29,6 +29,13 @@
 #define WS_PORTSPEC_RX 0
 #define WS_PORTSPEC_TX 1
 
+/* Ports opened for WS_PORTSPEC_TX after this call may hold up to frames
+ * packets back before they hand them to the kernel, to send them with fewer
+ * system calls (AF_PACKET: tx_kick_batch); the caller must then call
+ * ws_port_flush() before it waits and at the end. 0 or 1 (the default):
+ * every tx_burst sends at once. */
+void ws_portspec_set_tx_batch(unsigned frames);
+
 /* For usage texts: the kinds usable in direction dir, one line each
  * (indented by 4), then a line naming the kinds still to come. */
 void ws_portspec_usage(FILE *out, int dir);

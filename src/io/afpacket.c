@@ -53,6 +53,8 @@ struct afp_port {
 	uint32_t tx_head;       /* free-running: the next slot to fill */
 	uint32_t tx_room;       /* packet bytes a slot holds */
 	bool kick_needed;       /* frames may wait in SEND_REQUEST: kick even with nothing new */
+	uint32_t tx_unkicked;   /* frames queued since the last kick */
+	uint32_t tx_kick_batch; /* kick once this many wait (1: every burst) */
 	void *map;
 	size_t map_len;
 	struct ws_afpacket_stats st;
@@ -230,6 +232,7 @@ static int tx_kick(struct ws_port *port, struct afp_port *a)
 		if (ws_likely(send(a->fd, NULL, 0, MSG_DONTWAIT) >= 0)) {
 			/* the kernel stops early when the socket's send buffer
 			 * is full; then the last slot still waits */
+			a->tx_unkicked = 0;
 			a->kick_needed = tx_status(tx_slot(a, a->tx_head - 1)) == TP_STATUS_SEND_REQUEST;
 			return 0;
 		}
@@ -279,8 +282,11 @@ static unsigned afp_tx(struct ws_port *port, struct ws_pkt **pkts, unsigned n)
 	port->stats.tx_bytes += bytes;
 	if (i)
 		ws_pool_put_bulk(port->pool, pkts, i);
-	if (i || a->kick_needed)
-		tx_kick(port, a);
+	a->tx_unkicked += sent;
+	if (a->tx_unkicked >= a->tx_kick_batch || i < n || (a->kick_needed && a->tx_kick_batch <= 1))
+		tx_kick(port, a); /* enough waits, the ring is full, or a kick is overdue */
+	else if (sent)
+		a->kick_needed = true; /* the next kick, or ws_port_flush(), sends them */
 	return i;
 }
 
@@ -497,6 +503,9 @@ struct ws_port *ws_afpacket_port_open(const char *name, uint16_t id, struct ws_p
 	a->tx_ring = (uint8_t *)a->map + rx_len;
 	a->tx_frame_size = tfsize;
 	a->tx_mask = tcount - 1;
+	a->tx_kick_batch = cfg && cfg->tx_kick_batch > 1 ? cfg->tx_kick_batch : 1;
+	if (a->tx_kick_batch > tcount / 2)
+		a->tx_kick_batch = tcount / 2;
 	a->tx_room = tfsize - TX_DATA_OFF;
 
 	if (!cfg->no_qdisc_bypass &&

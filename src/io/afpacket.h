@@ -79,6 +79,11 @@ struct ws_afpacket_config {
 	uint32_t rx_block_count; /* 0: WS_AFPACKET_RX_BLOCK_COUNT */
 	uint32_t rx_retire_ms;   /* a partly filled block goes to user space after this; 0: 1 ms */
 	uint32_t tx_frame_count; /* TX slots (one packet each), rounded up to a power of two; 0: 1024 */
+	uint32_t tx_kick_batch;  /* 0 or 1: every tx_burst that took frames kicks the kernel (one send() per
+				  * burst). N > 1: tx_burst kicks only once N frames wait (or the ring is full),
+				  * and ws_port_flush() sends the rest: fewer system calls per packet for a
+				  * sender that calls ws_port_flush() before it waits (the generator). At most
+				  * half the TX slots. */
 	uint16_t fanout_group;   /* PACKET_FANOUT group id; 0: no fanout */
 	uint16_t fanout_mode;    /* PACKET_FANOUT_* mode | PACKET_FANOUT_FLAG_*; 0 is PACKET_FANOUT_HASH */
 	bool no_qdisc_bypass;    /* true: send through the qdisc (shaping, other sockets see the frames) */

@@ -410,6 +410,40 @@ static void test_outgoing_not_received(void **state)
 	}
 }
 
+/* tx_kick_batch: frames wait in the ring until that many are queued or
+ * ws_port_flush() is called; then all leave, in order. */
+static void test_tx_kick_batch(void **state)
+{
+	struct ws_afpacket_config batched = { .tx_kick_batch = 64 };
+	struct ws_pool *pool;
+	struct ws_port *tx, *rx;
+	struct rx_check c = { .len = FRAME_LEN };
+
+	(void)state;
+	need_net();
+	pool = pool_new(1024, 0);
+	tx = port_open(AFP, "p0", 1, pool, &batched);
+	rx = port_open(AFP, "p1", 2, pool, NULL);
+	/* 48 frames: below the batch, held back */
+	for (uint32_t i = 0; i < 48; i += 16)
+		assert_int_equal(send_burst(tx, pool, i, 16, FRAME_LEN, 0), 16);
+	assert_int_equal(drain(rx, &c, 1, QUIET_POLLS), 0);
+	/* 16 more reach the batch: all 64 leave without a flush */
+	assert_int_equal(send_burst(tx, pool, 48, 16, FRAME_LEN, 0), 16);
+	assert_int_equal(drain(rx, &c, 64, MAX_EMPTY_POLLS), 64);
+	/* 10 more wait until the flush */
+	assert_int_equal(send_burst(tx, pool, 64, 10, FRAME_LEN, 0), 10);
+	assert_int_equal(drain(rx, &c, 1, QUIET_POLLS), 0);
+	assert_int_equal(ws_port_flush(tx), 0);
+	assert_int_equal(drain(rx, &c, 10, MAX_EMPTY_POLLS), 10);
+	assert_int_equal(c.next, 74);
+	assert_int_equal(c.foreign, 0);
+	assert_int_equal(tx->stats.tx_packets, 74);
+	ws_port_close(tx);
+	ws_port_close(rx);
+	pool_done(pool);
+}
+
 /* The kernel takes 802.1Q and 802.1ad tags out of received frames; both
  * backends put them back. */
 static void test_vlan_tags(void **state)
@@ -837,6 +871,7 @@ int main(void)
 		cmocka_unit_test(test_outgoing_not_received),
 		cmocka_unit_test(test_vlan_tags),
 		cmocka_unit_test(test_tx_ring_full),
+		cmocka_unit_test(test_tx_kick_batch),
 		cmocka_unit_test(test_tx_refused),
 		cmocka_unit_test(test_rx_too_long),
 		cmocka_unit_test(test_fanout),
