@@ -48,11 +48,13 @@ fuzz-build: deps
 	@clang $(FUZZ_FLAGS) tests/fuzz/fuzz_net_parse.c src/net/parse.c -o $(BUILD_FUZZ)/fuzz_net_parse
 	@clang $(FUZZ_FLAGS) tests/fuzz/fuzz_fwd.c $(FUZZ_FWD_SOURCES) -o $(BUILD_FUZZ)/fuzz_fwd \
 		-lurcu-qsbr -lz -lpthread
+	@clang $(FUZZ_FLAGS) tests/fuzz/fuzz_filter_cbpf.c src/filter/cbpf.c -o $(BUILD_FUZZ)/fuzz_filter_cbpf -lpcap
 
 fuzz: fuzz-build
-	@mkdir -p $(BUILD_FUZZ)/corpus-net-parse $(BUILD_FUZZ)/corpus-fwd
+	@mkdir -p $(BUILD_FUZZ)/corpus-net-parse $(BUILD_FUZZ)/corpus-fwd $(BUILD_FUZZ)/corpus-filter-cbpf
 	$(BUILD_FUZZ)/fuzz_net_parse -max_total_time=$(FUZZ_TIME) $(BUILD_FUZZ)/corpus-net-parse
 	$(BUILD_FUZZ)/fuzz_fwd -max_total_time=$(FUZZ_TIME) $(BUILD_FUZZ)/corpus-fwd
+	$(BUILD_FUZZ)/fuzz_filter_cbpf -max_total_time=$(FUZZ_TIME) $(BUILD_FUZZ)/corpus-filter-cbpf
 
 # The main job on an embedded default: traffic from wirespeed gen through
 # wirespeed fwd (AF_XDP, else AF_PACKET) to wirespeed sink across the
@@ -73,6 +75,7 @@ bench: bench-build
 	@./$(BUILD)/bench/ws-bench-fib6
 	@./$(BUILD)/wirespeed bench fwd --json
 	@./$(BUILD)/bench/ws-bench-fwd
+	@./$(BUILD)/bench/ws-bench-cbpf
 
 # Forwarders on the namespace testbed (bench/net/bench_net.py; root): the
 # kernel (with and without one iptables rule), wirespeed fwd with afxdp,

@@ -17,7 +17,8 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "budget", ws_cmd_budget, "measure this machine's per-packet costs against the 67.2 ns budget" },
 	{ "bench", ws_cmd_bench, "run wirespeed's in-memory benchmarks (ring, pool, the forwarding graph)" },
-	{ "fwd", ws_cmd_fwd, "forward packets from a capture file to a capture file through the graph" },
+	{ "fwd", ws_cmd_fwd, "forward IPv4/IPv6 between interfaces or capture files through the graph" },
+	{ "filter", ws_cmd_filter, "check and explain rule files; a running filter's counters, live reload; a scrubber" },
 	{ "ctl", ws_cmd_ctl, "talk to a running forwarder: show runtime, counters, routes; change routes" },
 	{ "gen", ws_cmd_gen, "generate UDP/TCP/ICMP traffic at a rate or flat out, stamped for the sink" },
 	{ "sink", ws_cmd_sink, "receive and count: loss, duplicates, reordering, latency of stamped traffic" },

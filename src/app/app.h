@@ -21,6 +21,7 @@ int ws_cmd_fwd(int argc, char **argv);
 int ws_cmd_ctl(int argc, char **argv); /* `wirespeed ctl`: talk to a running forwarder */
 int ws_cmd_gen(int argc, char **argv); /* `wirespeed gen`: traffic generator */
 int ws_cmd_sink(int argc, char **argv); /* `wirespeed sink`: count, loss, latency */
+int ws_cmd_filter(int argc, char **argv); /* `wirespeed filter`: rule files, live filters, the scrubber */
 
 /* True for the words that ask a command for its usage text. */
 static inline int ws_arg_is_help(const char *arg)

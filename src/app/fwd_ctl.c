@@ -525,7 +525,9 @@ static const char help_text[] = "commands:\n"
 				"  route add PREFIX via GW [dev PORT]\n"
 				"  route add PREFIX dev PORT\n"
 				"  route add PREFIX blackhole|unreachable|prohibit\n"
-				"  route del PREFIX\n";
+				"  route del PREFIX\n"
+				"  filter show                  the filter's rules with hits, bytes and drops\n"
+				"  filter load FILE [dry-run]   replace the filter's rules without stopping\n";
 
 int ws_fwd_ctl_handler(void *ctx, int argc, char **argv, FILE *out)
 {
@@ -537,6 +539,8 @@ int ws_fwd_ctl_handler(void *ctx, int argc, char **argv, FILE *out)
 	}
 	if (!strcmp(argv[0], "route"))
 		return ws_fwd_route_cmd(r, argc - 1, argv + 1, out);
+	if (!strcmp(argv[0], "filter"))
+		return ws_fwd_filter_cmd(r, argc - 1, argv + 1, out);
 	if (!strcmp(argv[0], "show") && argc >= 2) {
 		const char *what = argv[1];
 

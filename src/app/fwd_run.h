@@ -24,6 +24,11 @@
 #include "graph/graph.h"
 #include "io/afxdp.h"
 
+struct ws_filter_node;
+struct ws_filter_stage;
+struct ws_xdp_filter;
+struct ws_afxdp_config;
+
 struct fwd_run {
 	struct ws_fwd_config cfg;
 	const char *cfg_path;       /* for messages */
@@ -40,7 +45,28 @@ struct fwd_run {
 	bool link_down[WS_FWD_MAX_PORTS]; /* as last reported */
 	uint64_t graph_overflow;    /* packets the graph could not place (a bug if not 0) */
 	uint64_t start_tsc;
+	struct ws_filter_node *filter; /* the filter stage (fwd_filter.c), NULL without */
+	struct ws_filter_stage *filter_stage; /* built by prepare, the node's after setup */
+	bool filter_dry_run;        /* the running stage's */
+	struct ws_xdp_filter *xdpf[WS_FWD_MAX_PORTS]; /* the filter's XDP program on port i, attached */
+	bool xdpf_tagged[WS_FWD_MAX_PORTS];          /* ... in tag mode, for an AF_XDP port */
 };
+
+/* The filter stage (fwd_filter.c), from cfg.filter_path (nothing without).
+ * prepare: compile the rules, load and attach the XDP programs of the
+ * interface ports; before the ports open. afxdp_config: what an AF_XDP
+ * port's config needs for the program in front of it; fallback: port i
+ * opened as AF_PACKET instead of AF_XDP. setup: the userspace node, after
+ * ws_fwd_add_nodes and before the graph is finalized. 0 or an exit code
+ * after printing why. cmd: the ctl words after "filter" (show, load FILE
+ * [dry-run]); 0, or 1/2 with the reason written to out. */
+int ws_fwd_filter_prepare(struct fwd_run *r);
+void ws_fwd_filter_afxdp_config(struct fwd_run *r, unsigned i, struct ws_afxdp_config *xc);
+void ws_fwd_filter_fallback(struct fwd_run *r, unsigned i);
+int ws_fwd_filter_setup(struct fwd_run *r);
+void ws_fwd_filter_teardown(struct fwd_run *r);
+void ws_fwd_filter_print(struct fwd_run *r, FILE *out);
+int ws_fwd_filter_cmd(struct fwd_run *r, int argc, char **argv, FILE *out);
 
 /* The control socket's handler (fwd_ctl.c): ctx is the struct fwd_run. */
 int ws_fwd_ctl_handler(void *ctx, int argc, char **argv, FILE *out);

@@ -825,6 +825,32 @@ static int do_control(struct ctx *c)
 	return 0;
 }
 
+/* ---- filter ---- */
+
+static int do_filter(struct ctx *c)
+{
+	struct ws_fwd_config *cfg = c->cfg;
+	int rc;
+
+	if (c->n < 2)
+		return fail(c, "'filter' needs a rule FILE");
+	if (cfg->filter_path)
+		return fail(c, "'filter' given twice (first on line %u)", cfg->filter_line);
+	for (unsigned i = 2; i < c->n; i++) {
+		if (!strcmp(c->w[i], "dry-run") && !cfg->filter_dry_run)
+			cfg->filter_dry_run = true;
+		else if (!strcmp(c->w[i], "no-xdp") && !cfg->filter_no_xdp)
+			cfg->filter_no_xdp = true;
+		else
+			return fail(c, "unexpected '%.*s' after the filter file (dry-run, no-xdp; each once)", Q(c->w[i]));
+	}
+	rc = resolve_path(c, c->w[1], &cfg->filter_path);
+	if (rc)
+		return rc;
+	cfg->filter_line = c->line;
+	return 0;
+}
+
 /* ---- lines ---- */
 
 static int do_line(struct ctx *c)
@@ -832,12 +858,14 @@ static int do_line(struct ctx *c)
 	static const struct { const char *word; int (*fn)(struct ctx *c); } kw[] = {
 		{ "port", do_port },           { "address", do_address }, { "route", do_route },
 		{ "routes", do_routes },       { "neighbour", do_neighbour }, { "control", do_control },
+		{ "filter", do_filter },
 	};
 
 	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
 		if (!strcmp(c->w[0], kw[i].word))
 			return kw[i].fn(c);
-	return fail(c, "unknown keyword '%.*s' (port, address, route, routes, neighbour, control)", Q(c->w[0]));
+	return fail(c, "unknown keyword '%.*s' (port, address, route, routes, neighbour, control, filter)",
+		    Q(c->w[0]));
 }
 
 /* Cut a line (modified in place) into words; false if it has too many. */
@@ -997,5 +1025,6 @@ void ws_fwd_config_free(struct ws_fwd_config *cfg)
 		free(cfg->route_files[i].path);
 	free(cfg->routes);
 	free(cfg->neighbours);
+	free(cfg->filter_path);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -23,6 +23,7 @@
  *   routes FILE [via GW] [dev NAME]
  *   neighbour NAME ADDR MAC
  *   control PATH | control none
+ *   filter FILE [dry-run] [no-xdp]
  *
  * port: NAME is 1..15 characters of [A-Za-z0-9_.-], unique; at most
  *   WS_FWD_MAX_PORTS (16) ports, with ids 0, 1, ... in file order. Options
@@ -70,6 +71,11 @@
  * control: the control socket's path, absolute and shorter than 108 bytes
  *   (sun_path), or `none` for no socket. At most once; without it the caller
  *   picks its default.
+ * filter: the rule file (filter/rules.h) of the filter stage in front of
+ *   forwarding, resolved like an rx FILE; read by the caller, not here. At
+ *   most once. dry-run: count what the rules would drop, drop nothing;
+ *   no-xdp: no XDP early drop on the interface ports, every rule runs in the
+ *   userspace node.
  * Numbers (N) are decimal. At least one port is required.
  *
  * Errors read `FILE:LINE: problem`, quoting the offending word.
@@ -177,6 +183,9 @@ struct ws_fwd_config {
 	enum ws_fwd_ctl_mode control;
 	char control_path[WS_FWD_CONFIG_CTL_PATH_LEN];
 	unsigned control_line;
+	char *filter_path;   /* `filter`: the rule file (resolved), NULL without */
+	unsigned filter_line;
+	bool filter_dry_run, filter_no_xdp;
 };
 
 /*

@@ -19,6 +19,7 @@
 static const char *const fwd_drop_names[WS_FWD_DROP_COUNT - WS_NET_DROP_COUNT] = {
 	"not_ip",     "no_route",     "ttl_expired", "blackhole",   "unreachable",  "prohibited", "unresolved",
 	"mtu_exceeded", "tx_full", "arp_invalid", "nd_invalid", "icmp_invalid", "neighbour_table_full",
+	"filtered",
 };
 static const char *const local_names[WS_FWD_LOCAL_COUNT] = {
 	"arp_request", "arp_reply", "arp_other", "nd_solicit", "nd_advert", "nd_other", "echo_request", "punt",

@@ -81,6 +81,7 @@ enum ws_fwd_drop {
 	WS_FWD_DROP_ND_INVALID,                 /* NS/NA failing RFC 4861 7.1 */
 	WS_FWD_DROP_ICMP_INVALID,               /* echo request with a bad checksum, ... */
 	WS_FWD_DROP_NEIGH_FULL,                 /* neighbour table full */
+	WS_FWD_DROP_FILTERED,                   /* a filter rule (userspace filter node) dropped it */
 	WS_FWD_DROP_COUNT
 };
 

@@ -3,16 +3,14 @@
  * and flush are data path (no allocation; syscalls only as wakeups, per
  * burst); UMEM and port setup, the XDP program and closing are control path. */
 #include "io/afxdp.h"
+#include "io/xdp_attach.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_link.h>
 #include <linux/if_xdp.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +60,8 @@ struct afxdp_port {
 	uint64_t kernel_frames;  /* bits set in owned */
 	uint32_t tx_outstanding; /* on the TX ring or in flight, not yet completed */
 	int fd;
-	int attach_slot;         /* in the attached[] registry, -1 when none */
+	int attach_slot;         /* in the io/xdp_attach.h registry, -1 when none */
+	int xsks_map_fd;         /* the XSKMAP our socket goes into (ours, in obj, or the caller's) */
 	struct bpf_object *obj;
 	uint32_t queue_id;
 	struct ws_afxdp_stats st;
@@ -105,122 +104,9 @@ static void owned_release(struct ws_pool *pool, uint64_t *bits)
 		ws_pool_put_bulk(pool, buf, n);
 }
 
-/* ---- attached programs, for ws_afxdp_detach_all ---- */
-
-#define MAX_ATTACHED 64
-
-/* ifindex 0: free slot. Written under attached_lock on the control path;
- * read without it by the signal path, which sees whole ints. */
-static struct {
-	volatile sig_atomic_t ifindex;
-	uint32_t flags;  /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
-	int prog_fd;
-} attached[MAX_ATTACHED];
-static pthread_mutex_t attached_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void nl_put_u32(struct rtattr *nest, unsigned short type, uint32_t v)
-{
-	struct rtattr *a = (struct rtattr *)((char *)nest + RTA_ALIGN(nest->rta_len));
-
-	a->rta_type = type;
-	a->rta_len = RTA_LENGTH(sizeof(v));
-	memcpy(RTA_DATA(a), &v, sizeof(v));
-	nest->rta_len = (unsigned short)(RTA_ALIGN(nest->rta_len) + RTA_ALIGN(a->rta_len));
-}
-
-/*
- * Remove the XDP program prog_fd from ifindex (mode: the attach flag) with one
- * RTM_SETLINK, only if it is still the one attached (XDP_FLAGS_REPLACE with
- * the expected fd). Own netlink code rather than bpf_xdp_detach(): libbpf's
- * receive path allocates, and this runs in signal handlers. 0 or -errno.
- */
-static int nl_xdp_detach(int ifindex, uint32_t mode, int prog_fd)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-		char attrs[64];
-	} req;
-	union {
-		struct nlmsghdr nh;
-		char buf[512];
-	} ans;
-	struct rtattr *nest;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int fd, rc = 0;
-	ssize_t got;
-
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
-	req.nh.nlmsg_type = RTM_SETLINK;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	req.nh.nlmsg_seq = 1;
-	req.ifi.ifi_family = AF_UNSPEC;
-	req.ifi.ifi_index = ifindex;
-	nest = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
-	nest->rta_type = IFLA_XDP | NLA_F_NESTED;
-	nest->rta_len = RTA_LENGTH(0);
-	nl_put_u32(nest, IFLA_XDP_FD, (uint32_t)-1);
-	nl_put_u32(nest, IFLA_XDP_FLAGS, mode | XDP_FLAGS_REPLACE);
-	nl_put_u32(nest, IFLA_XDP_EXPECTED_FD, (uint32_t)prog_fd);
-	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + nest->rta_len;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = -errno;
-	} else {
-		got = recv(fd, &ans, sizeof(ans), 0);
-		if (got < 0)
-			rc = -errno;
-		else if ((size_t)got >= NLMSG_LENGTH(sizeof(struct nlmsgerr)) && ans.nh.nlmsg_type == NLMSG_ERROR)
-			rc = ((struct nlmsgerr *)NLMSG_DATA(&ans.nh))->error;
-	}
-	close(fd);
-	return rc;
-}
-
-static int attach_register(int ifindex, uint32_t mode, int prog_fd)
-{
-	int slot = -1;
-
-	pthread_mutex_lock(&attached_lock);
-	for (int i = 0; i < MAX_ATTACHED; i++)
-		if (attached[i].ifindex == 0) {
-			attached[i].flags = mode;
-			attached[i].prog_fd = prog_fd;
-			__atomic_store_n(&attached[i].ifindex, ifindex, __ATOMIC_RELEASE);
-			slot = i;
-			break;
-		}
-	pthread_mutex_unlock(&attached_lock);
-	return slot;
-}
-
-/* Detach the program of slot (if the signal path has not) and free it. */
-static void attach_release(int slot)
-{
-	int ifindex;
-
-	if (slot < 0)
-		return;
-	pthread_mutex_lock(&attached_lock);
-	ifindex = __atomic_exchange_n(&attached[slot].ifindex, 0, __ATOMIC_ACQ_REL);
-	if (ifindex)
-		nl_xdp_detach(ifindex, attached[slot].flags, attached[slot].prog_fd);
-	pthread_mutex_unlock(&attached_lock);
-}
-
 void ws_afxdp_detach_all(void)
 {
-	for (int i = 0; i < MAX_ATTACHED; i++) {
-		/* exchange: a close running meanwhile and this never both detach */
-		int ifindex = __atomic_exchange_n(&attached[i].ifindex, 0, __ATOMIC_ACQ_REL);
-
-		if (ifindex)
-			nl_xdp_detach(ifindex, attached[i].flags, attached[i].prog_fd);
-	}
+	ws_xdp_detach_all();
 }
 
 /* ---- data path ---- */
@@ -503,10 +389,10 @@ static int prog_attach(struct afxdp_port *x, const struct ws_afxdp_config *cfg, 
 		rc = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST | modes[i], NULL);
 		if (rc == 0) {
 			*mode_flag = modes[i];
-			x->attach_slot = attach_register(ifindex, modes[i], prog_fd);
+			x->attach_slot = ws_xdp_attached_add(ifindex, modes[i], prog_fd);
 			if (x->attach_slot < 0) {
-				nl_xdp_detach(ifindex, modes[i], prog_fd);
-				ws_set_err(err, errlen, "%s: more than %d AF_XDP ports", cfg->ifname, MAX_ATTACHED);
+				ws_xdp_detach(ifindex, modes[i], prog_fd);
+				ws_set_err(err, errlen, "%s: more than %d AF_XDP ports", cfg->ifname, WS_XDP_ATTACHED_MAX);
 				return -ENOSPC;
 			}
 			return 0;
@@ -627,13 +513,27 @@ struct ws_port *ws_afxdp_port_open(const char *name, uint16_t id, struct ws_afxd
 	x->queue_id = cfg->queue_id;
 	x->attach_slot = -1;
 	x->fd = -1;
+	x->xsks_map_fd = -1;
 	port->ops = &afxdp_ops;
 	port->priv = x;
 	if_facts(cfg->ifname, port);
 
-	rc = prog_attach(x, cfg, ifindex, &mode_flag, err, errlen);
-	if (rc)
-		goto fail;
+	if (cfg->ext_prog) {
+		/* our own reference: the caller may swap its program (and close
+		 * the fd it gave) while the map, shared, lives on */
+		x->xsks_map_fd = fcntl(cfg->ext_xsks_map_fd, F_DUPFD_CLOEXEC, 0);
+		if (x->xsks_map_fd < 0) {
+			rc = -errno;
+			ws_set_err(err, errlen, "%s: the XDP program's socket map: %s", cfg->ifname, strerror(-rc));
+			goto fail;
+		}
+		mode_flag = cfg->ext_generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	} else {
+		rc = prog_attach(x, cfg, ifindex, &mode_flag, err, errlen);
+		if (rc)
+			goto fail;
+		x->xsks_map_fd = bpf_map__fd(bpf_object__find_map_by_name(x->obj, "ws_xsks"));
+	}
 
 	/* A closed socket lets go of its queue in a kernel work item after
 	 * close() returns, so binding the same queue right after a close may
@@ -657,7 +557,7 @@ struct ws_port *ws_afxdp_port_open(const char *name, uint16_t id, struct ws_afxd
 		opts.flags = 0;
 	snprintf(x->mode, sizeof(x->mode), "%s %s", mode_flag == XDP_FLAGS_DRV_MODE ? "native" : "generic",
 		 opts.flags & XDP_OPTIONS_ZEROCOPY ? "zerocopy" : "copy");
-	rc = xsk_socket__update_xskmap(x->xsk, bpf_map__fd(bpf_object__find_map_by_name(x->obj, "ws_xsks")));
+	rc = xsk_socket__update_xskmap(x->xsk, x->xsks_map_fd);
 	if (rc) {
 		ws_set_err(err, errlen, "%s: cannot put the socket into the XDP program's map: %s", cfg->ifname,
 			strerror(-rc));
@@ -687,15 +587,16 @@ static void port_teardown(struct ws_port *port)
 		return;
 	u = x->umem;
 	/* no new packets for the socket */
-	attach_release(x->attach_slot);
+	ws_xdp_attached_release(x->attach_slot, true);
 	if (x->xsk) {
 		/* the map holds a reference to the socket: while it does, the
 		 * socket outlives its close and keeps the queue bound (the next
 		 * open would get EBUSY until the map is freed, later) */
-		struct bpf_map *map = bpf_object__find_map_by_name(x->obj, "ws_xsks");
-
-		if (map)
-			bpf_map_delete_elem(bpf_map__fd(map), &x->queue_id);
+		if (x->xsks_map_fd >= 0)
+			bpf_map_delete_elem(x->xsks_map_fd, &x->queue_id);
+		if (x->xsks_map_fd >= 0 && !x->obj)
+			close(x->xsks_map_fd); /* the dup of an outside map */
+		x->xsks_map_fd = -1;
 		/* give pending transmissions a few ms to complete (bounded) */
 		for (int k = 0; k < 20 && x->tx_outstanding; k++) {
 			struct pollfd pfd = { .fd = x->fd, .events = POLLOUT };

@@ -86,6 +86,15 @@ struct ws_afxdp_config {
 	enum ws_afxdp_xdp_mode mode;
 	enum ws_afxdp_copy copy;     /* ignored for a port that shares a UMEM already in use (see above) */
 	uint32_t rx_size, tx_size;   /* descriptors, powers of two; 0: WS_AFXDP_RING_SIZE_DEFAULT */
+	/* Someone else's XDP program is on the interface (the filter's,
+	 * filter/xdp_filter.h) and redirects to the XSKMAP ext_xsks_map_fd:
+	 * the port loads and attaches nothing and puts its socket in that map
+	 * at queue_id (and takes it out at close; the map must outlive the
+	 * port). ext_generic: that program runs in generic mode (then the
+	 * socket is bound in copy mode). */
+	bool ext_prog;
+	bool ext_generic;
+	int ext_xsks_map_fd;
 };
 
 /* What an AF_XDP port did beside ws_port_stats. */
