@@ -77,11 +77,14 @@ bench: bench-build
 	@./$(BUILD)/bench/ws-bench-fwd
 	@./$(BUILD)/bench/ws-bench-cbpf
 
-# Forwarders on the namespace testbed (bench/net/bench_net.py; root): the
-# kernel (with and without one iptables rule), wirespeed fwd with afxdp,
-# afpacket and mmsg ports, and an XDP_DROP ceiling, alternating in
-# BENCH_NET_ROUNDS rounds of BENCH_NET_TIME seconds each (defaults 3, 10).
-# JSON lines on stdout, the table of medians and ratios on stderr.
+# The namespace testbed (bench/net/bench_net.py; root), alternating in
+# BENCH_NET_ROUNDS rounds of BENCH_NET_TIME seconds each (defaults 3, 10;
+# about 13 minutes): forwarders (the kernel with and without one iptables
+# rule, wirespeed fwd with afxdp, afpacket and mmsg ports, dpdk-testpmd on
+# af_xdp and af_packet, an XDP_DROP ceiling), generators (wirespeed gen
+# against trafgen) and filters (wirespeed's XDP drop with 10,000 prefixes
+# against XDP_DROP, iptables raw with an ipset, nftables netdev ingress).
+# JSON lines on stdout, the tables of medians and ratios on stderr.
 BENCH_NET_TIME ?= 10
 BENCH_NET_ROUNDS ?= 3
 bench-net: build

@@ -2,13 +2,14 @@
 # Install the Debian packages wirespeed needs, only those missing; quiet when
 # everything is there. Idempotent. Usage: install-deps.sh [--bench]
 #   (no option)  build + test: compilers, Meson/Ninja, cmocka, sanitizer runtimes
-#   --bench      also the peers the benchmarks compare against (DPDK)
+#   --bench      also the peers the benchmarks compare against (DPDK, trafgen,
+#                iptables with ipset, nftables)
 set -euo pipefail
 
 pkgs=(build-essential gcc clang meson ninja-build pkg-config libcmocka-dev zlib1g-dev
       iproute2 ethtool valgrind python3 liburcu-dev libpcap-dev libbpf-dev libxdp-dev)
 if [[ ${1:-} == --bench ]]; then
-	pkgs+=(dpdk-dev netsniff-ng)
+	pkgs+=(dpdk-dev netsniff-ng iptables ipset nftables)
 elif [[ -n ${1:-} ]]; then
 	echo "usage: $0 [--bench]" >&2
 	exit 2

@@ -56,15 +56,83 @@ CPU per packet (see docs/PERFORMANCE.md, section "Forwarding on the testbed"):
   time of the machine per delivered packet) so the same kernel-side measure
   can be set beside each wirespeed figure.
 
-Output: one JSON line per forwarder and round on stdout, a summary table of
-medians and ratios on stderr. The testbed is torn down after every run, at
-the end and on any failure or signal. Root only; every address used lies in
-198.18.0.0/15.
+Phase 3, the filter (rows "bench":"net_filter", --filters, after phases 1-2):
+wirespeed's XDP early drop in front of the kernel against the XDP_DROP ceiling
+and the kernel's own filters, each under the same flood with the same policy.
+The testbed is `up --kernel` (ws-fwd routes 198.19.0.0/16 via sink0 itself);
+two loads from ws-gen, both pinned to --gen-cpu:
+
+  the flood         `wirespeed gen --port afxdp:gen0` as fast as it goes,
+                    64-byte UDP from random sources in 198.18.128.0/17 (the
+                    flood range) to random destinations in 198.19.0.0/16
+  the good traffic  `wirespeed gen --port afpacket:gen0 --rate --good-rate`
+                    (default 10,000 pps: about 1 % of what the flood reaches
+                    here, 1.0 Mpps into xdp_drop), 128-byte UDP (long enough
+                    for gen's stamp, so the sink counts it apart as stream 2)
+                    from 198.18.0.2 to 198.19.1.0/24; it starts 0.5 s before
+                    the flood and ends 1 s after it
+
+Both on one CPU, as good and bad traffic share a NIC queue. The good
+generator paces by polling the clock (at 10 kpps it never sleeps), so it
+takes about half of that CPU: the flood reaches about half of phase 2's rate,
+the same handicap in every row.
+
+The policy, made at each run: --filter-prefixes (10,000) distinct prefixes of
+/24 to /32 that split the flood range exactly (its 128 /24s halved at random,
+seed 1, until there are that many): every flood source lies in one, and
+198.18.0.2 in none. The rows:
+
+  xdp_drop            xdp_drop.bpf.c on fwd0: the ceiling; it drops the good
+                      traffic too, so its delivered share is 0 by construction
+  wirespeed           `wirespeed filter run --dev fwd0` (native XDP on the
+                      veth) with one `drop src PREFIX` per prefix, all of them
+                      in XDP (checked with `wirespeed filter check`); what it
+                      passes, the kernel of ws-fwd forwards to ws-sink
+  iptables-raw        the prefixes in an ipset (hash:net) and ONE rule in raw
+                      PREROUTING, `-m set --match-set ... src -j DROP`: how an
+                      admin drops 10k prefixes with iptables. Without ipset
+                      the row is skipped, not replaced by 10k rules, which
+                      iptables walks one by one (an unfair peer)
+  iptables-raw-1rule  one rule `-s 198.18.128.0/17 -j DROP`: iptables' best
+                      case, a single prefix compare
+  nft-netdev          an nftables netdev table, a chain on fwd0's ingress hook
+                      at priority -500 and an interval set of the prefixes:
+                      `ip saddr @set counter drop`
+
+Per row, over the flood's run: frames dropped (veth's XDP drop counter of
+fwd0 for xdp_drop and wirespeed, whose JSON `dropped` is kept beside it as
+filter_dropped; the rule's counter for iptables and nft), Mpps dropped and
+the share of the flood dropped. CPU: all of this runs in softirq on the CPU
+the frame was sent from (veth delivers in the sender's softirq: the
+generator's CPU), so the machine's softirq time from /proc/stat over the
+flood window (tick-sampled, as above) divided by the frames dropped gives CPU
+ns per drop; busy ns per drop beside it. The good traffic's delivered share:
+its stream's packets at the sink over the packets the good generator sent.
+Flood frames that got through would reach the sink unstamped
+("sink_unstamped"; a frame or two of the kernel's own is normal). The sink
+(afpacket:sink0, sink_drop.bpf.c behind it unless --sink-ip-stack) is pinned
+to --fwd-cpu, which phase 3 leaves free: it polls, and on the generator's CPU
+it would take half of it. ipsets, nft tables and XDP programs are removed
+after every run, then the testbed.
+
+On veth, XDP runs on an skb the sender has already built (and may have to
+copy it to get XDP's headroom): it saves the stack's work after that point,
+not the skb as in a NIC's driver, so the CPU ratios here understate what an
+early drop saves on hardware.
+
+Output: one JSON line per forwarder (generator, filter row) and round on
+stdout, and after phase 3 one "net_filter_summary" line with its medians and
+ratios; summary tables of medians and ratios on stderr. The testbed is torn
+down after every run, at the end and on any failure or signal. Root only;
+every address used lies in 198.18.0.0/15.
 """
 import argparse
 import glob
+import ipaddress
 import json
 import os
+import random
+import re
 import signal
 import statistics
 import subprocess
@@ -82,6 +150,16 @@ ALL_FORWARDERS = ["kernel", "kernel+iptables", "afxdp", "afpacket", "mmsg", "xdp
                   "testpmd-afpacket"]
 ALL_GENS = ["wirespeed-afxdp", "wirespeed-afpacket", "trafgen"]
 TESTPMD = "/usr/bin/dpdk-testpmd"
+ALL_FILTERS = ["xdp_drop", "wirespeed", "iptables-raw", "iptables-raw-1rule", "nft-netdev"]
+# Phase 3: the flood's sources, which the policy's prefixes split; the good
+# traffic's source (outside it) and destinations.
+FLOOD_SRC = "198.18.128.0/17"
+GOOD_SRC = "198.18.0.2"
+GOOD_DST = "198.19.1.0/24"
+GOOD_SIZE = 128  # room for gen's stamp (64-byte frames have none): the sink counts the good stream apart
+FLOOD_STREAM, GOOD_STREAM = 1, 2
+IPSET_NAME = "ws_bench_flood"
+NFT_TABLE = "ws_bench_filter"
 # The vdev arguments per backend: one queue pair each; af_packet bypasses the
 # qdisc like our own afpacket port does.
 TESTPMD_VDEV = {"afxdp": "net_af_xdp%d,iface=%s", "afpacket": "net_af_packet%d,iface=%s,qpairs=1,qdisc_bypass=1"}
@@ -444,6 +522,272 @@ def gen_run(a, gen, rnd, tmp):
 		run([TESTBED, "down"], check=False)
 
 
+def flood_prefixes(n, seed=1):
+	"""N distinct prefixes, /24 to /32, that together are exactly FLOOD_SRC and do not overlap.
+
+	Starts from the range's /24s and halves a prefix picked at random (seeded:
+	the same set at every run) until there are N, which leaves every length
+	from /24 to /32 in the set. No overlap: each flood source lies in exactly
+	one prefix, so each filter matches it once, whatever its lookup structure.
+	"""
+	net = ipaddress.ip_network(FLOOD_SRC)
+	done = []
+	todo = list(net.subnets(new_prefix=24))  # still splittable (shorter than /32)
+	if not len(todo) <= n <= net.num_addresses:
+		raise ValueError("%s splits into %d to %d prefixes of /24../32, not %d" %
+		                 (FLOOD_SRC, len(todo), net.num_addresses, n))
+	rng = random.Random(seed)
+	while len(done) + len(todo) < n:
+		i = rng.randrange(len(todo))
+		todo[i], todo[-1] = todo[-1], todo[i]
+		for half in todo.pop().subnets(1):
+			(done if half.prefixlen == 32 else todo).append(half)
+	return sorted(done + todo)
+
+
+def write_policy(a, tmp):
+	"""The one policy in each filter's own form, in files under TMP: {"n", "rules", "ipset", "nft"}."""
+	pfx = [str(p) for p in flood_prefixes(a.filter_prefixes)]
+	pol = {"n": len(pfx), "rules": os.path.join(tmp, "flood.rules"), "ipset": os.path.join(tmp, "flood.ipset"),
+	       "nft": os.path.join(tmp, "flood.nft")}
+	with open(pol["rules"], "w") as f:
+		f.write("# bench_net.py phase 3: %d prefixes that split %s\ndefault pass\n" % (len(pfx), FLOOD_SRC))
+		f.writelines("drop src %s\n" % p for p in pfx)
+	with open(pol["ipset"], "w") as f:
+		f.write("create %s hash:net family inet maxelem %d\n" % (IPSET_NAME, max(65536, len(pfx))))
+		f.writelines("add %s %s\n" % (IPSET_NAME, p) for p in pfx)
+	with open(pol["nft"], "w") as f:
+		# priority -500: ahead of anything else on the ingress hook
+		f.write("table netdev %s {\n\tset flood {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = {\n" %
+		        NFT_TABLE)
+		for i in range(0, len(pfx), 8):
+			f.write("\t\t\t%s,\n" % ", ".join(pfx[i:i + 8]))
+		f.write("\t\t}\n\t}\n\tchain ingress {\n\t\ttype filter hook ingress device fwd0 priority -500; "
+		        "policy accept;\n\t\tip saddr @flood counter drop\n\t}\n}\n")
+	return pol
+
+
+def fwd_ns_out(cmd):
+	"""stdout of CMD run in ws-fwd; raise on failure."""
+	r = subprocess.run(["ip", "netns", "exec", "ws-fwd"] + cmd, capture_output=True, text=True)
+	if r.returncode != 0:
+		raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), r.returncode, r.stderr.strip()))
+	return r.stdout
+
+
+def ipt_drops():
+	"""Packets the DROP rules of ws-fwd's raw PREROUTING chain have matched so far."""
+	total = 0
+	for line in fwd_ns_out(["iptables", "-t", "raw", "-nvx", "-L", "PREROUTING"]).splitlines():
+		v = line.split()
+		if len(v) > 2 and v[0].isdigit() and v[2] == "DROP":
+			total += int(v[0])
+	return total
+
+
+def nft_drops():
+	"""Packets the drop rule of the bench's nft chain in ws-fwd has counted so far."""
+	m = re.search(r"counter packets (\d+)", fwd_ns_out(["nft", "list", "chain", "netdev", NFT_TABLE, "ingress"]))
+	if not m:
+		raise RuntimeError("no counter in the nft chain %s ingress" % NFT_TABLE)
+	return int(m.group(1))
+
+
+def filter_drops(row):
+	"""The row's drop counter (see the docstring), read now."""
+	if row in ("xdp_drop", "wirespeed"):
+		return xdp_drops()
+	if row.startswith("iptables"):
+		return ipt_drops()
+	return nft_drops()
+
+
+def filter_cleanup():
+	"""Remove what phase 3 may have put in ws-fwd (quietly: most of it is not there)."""
+	q = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+	subprocess.run(["ip", "-n", "ws-fwd", "link", "set", "dev", "fwd0", "xdp", "off"], **q)
+	for cmd in (["iptables", "-t", "raw", "-F", "PREROUTING"], ["ipset", "destroy", IPSET_NAME],
+	            ["nft", "delete", "table", "netdev", NFT_TABLE]):
+		subprocess.run(["ip", "netns", "exec", "ws-fwd"] + cmd, **q)
+
+
+def filter_run(a, row, rnd, tmp, pol):
+	"""One phase-3 run: the flood and the good traffic into fwd0 with ROW's filter; return the net_filter record."""
+	ws = a.ws
+	run([TESTBED, "up", "--kernel"])
+	fproc = None
+	try:
+		run(["ip", "-n", "ws-fwd", "route", "add", "198.19.0.0/16", "via", "198.18.1.2"])
+		# sink0's MAC known from the start: no good packet waits for ARP
+		run(["ip", "-n", "ws-fwd", "neigh", "replace", "198.18.1.2", "lladdr", SINK_MAC, "dev", "fwd1",
+		     "nud", "permanent"])
+		if a.sink_drop_obj:
+			run(["tc", "-n", "ws-sink", "qdisc", "add", "dev", "sink0", "clsact"])
+			run(["tc", "-n", "ws-sink", "filter", "add", "dev", "sink0", "ingress", "bpf", "da", "obj",
+			     a.sink_drop_obj, "sec", "tc"])
+		rec_extra = {}
+		if row == "xdp_drop":
+			run(["ip", "-n", "ws-fwd", "link", "set", "dev", "fwd0", "xdp", "obj", a.xdp_obj, "sec", "xdp"])
+		elif row == "wirespeed":
+			fout = os.path.join(tmp, "filter-%d.out" % rnd)
+			ferr = os.path.join(tmp, "filter-%d.err" % rnd)
+			# --duration only bounds it: it is stopped (SIGINT, which prints the
+			# summary) once the good traffic has ended, so that it covers the
+			# whole flood whatever its start-up took
+			fproc = spawn(["ip", "netns", "exec", "ws-fwd", "taskset", "-c", str(a.fwd_cpu), ws, "filter", "run",
+			               "--dev", "fwd0", "--rules", pol["rules"], "--control", "none", "--stats-interval", "0",
+			               "--json", "--duration", str(a.duration + 30)], open(fout, "w"), open(ferr, "w"))
+			mode = None
+			for _ in range(300):
+				m = re.search(r" on fwd0, XDP (\w+)", open(ferr).read())
+				if m:
+					mode = m.group(1)
+					break
+				if fproc.poll() is not None:
+					break
+				time.sleep(0.1)
+			if not mode:
+				raise RuntimeError("wirespeed filter run did not start: %s" % open(ferr).read()[-600:])
+			rec_extra["xdp_mode"] = mode
+		elif row == "iptables-raw":
+			run(["ip", "netns", "exec", "ws-fwd", "ipset", "restore", "-f", pol["ipset"]])
+			run(["ip", "netns", "exec", "ws-fwd", "iptables", "-t", "raw", "-A", "PREROUTING", "-m", "set",
+			     "--match-set", IPSET_NAME, "src", "-j", "DROP"])
+		elif row == "iptables-raw-1rule":
+			run(["ip", "netns", "exec", "ws-fwd", "iptables", "-t", "raw", "-A", "PREROUTING", "-s", FLOOD_SRC,
+			     "-j", "DROP"])
+		else:
+			run(["ip", "netns", "exec", "ws-fwd", "nft", "-f", pol["nft"]])
+		sout = os.path.join(tmp, "sink.json")
+		# the sink polls: on the CPU phase 3 leaves free, not the generator's
+		sproc = spawn(["ip", "netns", "exec", "ws-sink", "taskset", "-c", str(a.fwd_cpu), ws, "sink",
+		               "--port", "afpacket:sink0", "--duration", str(a.duration + 30), "--json"],
+		              open(sout, "w"), open(os.path.join(tmp, "sink.err"), "w"))
+		time.sleep(1.0)
+		pre = ["ip", "netns", "exec", "ws-gen", "taskset", "-c", str(a.gen_cpu), ws, "gen"]
+		gout, gerr = os.path.join(tmp, "good.json"), os.path.join(tmp, "good.err")
+		good = spawn(pre + ["--port", "afpacket:gen0", "--src", GOOD_SRC, "--dst", GOOD_DST, "--dst-mac", FWD0_MAC,
+		                    "--size", str(GOOD_SIZE), "--rate", str(a.good_rate), "--stream", str(GOOD_STREAM),
+		                    "--duration", "%g" % (a.duration + 1.5), "--json"], open(gout, "w"), open(gerr, "w"))
+		time.sleep(0.5)
+		fl_out, fl_err = os.path.join(tmp, "flood.json"), os.path.join(tmp, "flood.err")
+		d0 = filter_drops(row)
+		soft0, busy0 = proc_stat()
+		t0 = time.monotonic()
+		flood = spawn(pre + ["--port", "afxdp:gen0", "--src", FLOOD_SRC, "--dst", "198.19.0.0/16", "--dst-mac",
+		                     FWD0_MAC, "--size", "64", "--stream", str(FLOOD_STREAM), "--duration", str(a.duration),
+		                     "--json"], open(fl_out, "w"), open(fl_err, "w"))
+		try:
+			flood.wait(a.duration + 10)
+		except subprocess.TimeoutExpired:
+			raise RuntimeError("the flood generator did not stop")
+		children.remove(flood)
+		time.sleep(0.2)  # what is still in the rings
+		soft1, busy1 = proc_stat()
+		window = time.monotonic() - t0
+		dropped = filter_drops(row) - d0
+		try:
+			good.wait(a.duration + 10)
+		except subprocess.TimeoutExpired:
+			raise RuntimeError("the good generator did not stop")
+		children.remove(good)
+		time.sleep(0.3)
+		stop(sproc)
+		fl, gd, sink = last_summary(fl_out), last_summary(gout), last_summary(sout)
+		if fl is None or flood.returncode != 0:
+			raise RuntimeError("flood generator: exit %s: %s" % (flood.returncode, open(fl_err).read()[-400:]))
+		if gd is None or good.returncode != 0:
+			raise RuntimeError("good generator: exit %s: %s" % (good.returncode, open(gerr).read()[-400:]))
+		if sink is None:
+			raise RuntimeError("no summary from the sink: %s" % open(os.path.join(tmp, "sink.err")).read()[-400:])
+		got = sum(s["packets"] for s in sink.get("streams", []) if s["stream"] == GOOD_STREAM)
+		secs = fl["seconds"]
+		rec = {"bench": "net_filter", "filter": row, "round": rnd, "prefixes": pol["n"], "flood_src": FLOOD_SRC,
+		       "flood_packets": fl["packets"], "flood_mpps": round(fl["mpps"], 4), "seconds": round(secs, 3),
+		       "window_s": round(window, 3), "dropped": dropped, "dropped_mpps": round(dropped / secs / 1e6, 4),
+		       "drop_share": round(dropped / fl["packets"], 4) if fl["packets"] else None,
+		       "softirq_ns_per_drop": round((soft1 - soft0) / dropped, 1) if dropped else None,
+		       "busy_ns_per_drop": round((busy1 - busy0) / dropped, 1) if dropped else None,
+		       "good_rate": a.good_rate, "good_sent": gd["packets"], "good_received": got,
+		       "good_delivered_share": round(got / gd["packets"], 4) if gd["packets"] else None,
+		       "sink_unstamped": sink["unstamped"], "gen_cpu": a.gen_cpu, "sink_cpu": a.fwd_cpu}
+		rec.update(rec_extra)
+		if fproc:
+			stop(fproc)
+			fsum = None
+			with open(os.path.join(tmp, "filter-%d.out" % rnd)) as f:
+				for line in f:
+					if line.startswith("{") and '"dropped"' in line:
+						fsum = json.loads(line)
+			if fsum is None:
+				raise RuntimeError("no JSON summary from wirespeed filter run")
+			# its own count over its whole run (the flood's frames; it drops no good one)
+			rec["filter_dropped"] = fsum["dropped"]
+			rec["filter_frames"] = fsum["frames"]
+		return rec
+	finally:
+		if fproc:
+			stop(fproc)
+		for p in list(children):
+			stop(p, signal.SIGKILL, 2)
+		filter_cleanup()
+		run([TESTBED, "down"], check=False)
+
+
+def filter_summary(recs, rows, skipped):
+	"""Phase 3's table (medians) and ratios on stderr; returns them as the summary record."""
+	f = lambda x, w=8, p=3: ("%*.*f" % (w, p, x)) if x is not None else "%*s" % (w, "-")
+
+	def m(row, key):
+		v = [r[key] for r in recs if r["filter"] == row and r.get(key) is not None]
+		return statistics.median(v) if v else None
+
+	out = {"bench": "net_filter_summary", "rounds": max(r["round"] for r in recs), "rows": {}, "ratios": {}}
+	print("\nthe filter: %s prefixes over a flood from %s, 64-byte UDP; medians over %d round(s)" %
+	      (recs[0]["prefixes"], FLOOD_SRC, out["rounds"]), file=sys.stderr)
+	print("%-19s %10s %9s %8s %13s %11s %9s %9s" % ("filter", "flood_Mpps", "drop_Mpps", "dropped",
+	      "softirq_ns/dr", "busy_ns/dr", "good_del", "unstamped"), file=sys.stderr)
+	keys = ("flood_mpps", "dropped_mpps", "drop_share", "softirq_ns_per_drop", "busy_ns_per_drop",
+	        "good_delivered_share", "sink_unstamped")
+	for row in rows:
+		out["rows"][row] = {k: m(row, k) for k in keys}
+		v = out["rows"][row]
+		pct = lambda x: f(x * 100 if x is not None else None, 7, 1) + "%"
+		print("%-19s %10s %9s %8s %13s %11s %9s %9s" % (row, f(v["flood_mpps"], 10), f(v["dropped_mpps"], 9),
+		      pct(v["drop_share"]), f(v["softirq_ns_per_drop"], 13, 1), f(v["busy_ns_per_drop"], 11, 1),
+		      pct(v["good_delivered_share"]), f(v["sink_unstamped"], 9, 0)), file=sys.stderr)
+	for row, why in skipped:
+		print("%-19s skipped: %s" % (row, why), file=sys.stderr)
+	if "xdp_drop" in rows:
+		print("(xdp_drop drops everything: its good_del is 0 by construction, and its drops include the good "
+		      "traffic's frames)", file=sys.stderr)
+	w = out["rows"].get("wirespeed")
+	ceil = out["rows"].get("xdp_drop")
+	if w and ceil and w["dropped_mpps"] and ceil["dropped_mpps"]:
+		r = w["dropped_mpps"] / ceil["dropped_mpps"]
+		out["ratios"]["wirespeed_vs_xdp_drop_mpps"] = round(r, 3)
+		print("wirespeed Mpps dropped / xdp_drop's: %s (goal >= 0.90: %s)" % (f(r, 5, 2),
+		      "met" if r >= 0.90 else "NOT met"), file=sys.stderr)
+	for peer in ("iptables-raw", "iptables-raw-1rule", "nft-netdev"):
+		p = out["rows"].get(peer)
+		if not (w and p):
+			continue
+		c = p["softirq_ns_per_drop"] / w["softirq_ns_per_drop"] \
+			if p["softirq_ns_per_drop"] and w["softirq_ns_per_drop"] else None
+		mr = w["dropped_mpps"] / p["dropped_mpps"] if p["dropped_mpps"] and w["dropped_mpps"] else None
+		out["ratios"][peer + "_vs_wirespeed_cpu_per_drop"] = round(c, 3) if c else None
+		out["ratios"]["wirespeed_vs_" + peer + "_mpps"] = round(mr, 3) if mr else None
+		print("%-19s CPU ns per drop / wirespeed's: %s (goal >= 5: %s); wirespeed Mpps dropped / its: %s" %
+		      (peer, f(c, 5, 2), "met" if c and c >= 5 else "NOT met", f(mr, 5, 2)), file=sys.stderr)
+	for row in rows:
+		if row == "xdp_drop":
+			continue
+		g = out["rows"][row]["good_delivered_share"]
+		print("%-19s good traffic delivered: %s %% (goal 100 %%: %s)" % (row, f(g * 100 if g is not None else None,
+		      6, 2), "met" if g is not None and g >= 1.0 else "NOT met"), file=sys.stderr)
+	return out
+
+
 def med(recs, fwd, key):
 	v = [r[key] for r in recs if r["forwarder"] == fwd and r.get(key) is not None]
 	return statistics.median(v) if v else None
@@ -513,6 +857,12 @@ def main():
 	                help="comma list from " + ",".join(ALL_FORWARDERS))
 	ap.add_argument("--gens", default=",".join(ALL_GENS),
 	                help="generators compared into XDP_DROP, comma list from %s ('' for none)" % ",".join(ALL_GENS))
+	ap.add_argument("--filters", default="all",
+	                help="phase 3 rows, comma list from %s, or all (the default), '' for none" % ",".join(ALL_FILTERS))
+	ap.add_argument("--filter-prefixes", type=int, default=10000,
+	                help="phase 3: prefixes in the policy, 128..32768 (default 10000)")
+	ap.add_argument("--good-rate", type=int, default=10000,
+	                help="phase 3: packets per second of the good traffic (default 10000, about 1%% of the flood)")
 	ap.add_argument("--gen-port", dest="gen_kind", default="afxdp", choices=["afxdp", "afpacket", "mmsg"])
 	ap.add_argument("--gen-cpu", type=int, default=0)
 	ap.add_argument("--fwd-cpu", type=int, default=1)
@@ -533,6 +883,12 @@ def main():
 	for x in gens:
 		if x not in ALL_GENS:
 			sys.exit("bench-net: unknown generator %s" % x)
+	filters = ALL_FILTERS[:] if a.filters == "all" else [x for x in a.filters.split(",") if x]
+	for x in filters:
+		if x not in ALL_FILTERS:
+			sys.exit("bench-net: unknown filter row %s" % x)
+	if not 128 <= a.filter_prefixes <= 32768 or not 1 <= a.good_rate <= 1000000:
+		sys.exit("bench-net: --filter-prefixes 128..32768, --good-rate 1..1000000")
 	a.ws = os.path.join(a.build, "wirespeed")
 	if not os.access(a.ws, os.X_OK):
 		sys.exit("bench-net: no %s (make build)" % a.ws)
@@ -550,6 +906,23 @@ def main():
 		log("trafgen is not installed (scripts/install-deps.sh --bench): its row is skipped")
 		gens.remove("trafgen")
 
+	# phase 3's peers: a row whose tool is missing is skipped, never replaced by
+	# something else (10k linear iptables rules instead of an ipset would be an
+	# unfair peer)
+	fskipped = []
+
+	def fskip(row, why):
+		if row in filters:
+			log("the %s row is skipped: %s" % (row, why))
+			filters.remove(row)
+			fskipped.append((row, why))
+	have = lambda tool: subprocess.run(["sh", "-c", "command -v " + tool], stdout=subprocess.DEVNULL).returncode == 0
+	for tool, rows in (("iptables", ("iptables-raw", "iptables-raw-1rule")), ("ipset", ("iptables-raw",)),
+	                   ("nft", ("nft-netdev",))):
+		if not have(tool):
+			for row in rows:
+				fskip(row, "%s is not installed (scripts/install-deps.sh --bench)" % tool)
+
 	def on_signal(sig, _frame):
 		cleanup()
 		sys.exit(128 + sig)
@@ -558,9 +931,10 @@ def main():
 
 	recs = []
 	grecs = []
+	frecs = []
 	with tempfile.TemporaryDirectory(prefix="ws-bench-net.") as tmp:
 		try:
-			if "xdp_drop" in fwds or gens:
+			if "xdp_drop" in fwds or gens or "xdp_drop" in filters:
 				a.xdp_obj = os.path.join(tmp, "xdp_drop.o")
 				r = subprocess.run(["clang", "-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu",
 				                    "-c", XDP_SRC, "-o", a.xdp_obj], capture_output=True, text=True)
@@ -568,8 +942,9 @@ def main():
 					log("cannot compile xdp_drop.bpf.c, xdp_drop and generator rows skipped: " + r.stderr.strip())
 					fwds = [x for x in fwds if x != "xdp_drop"]
 					gens = []
+					fskip("xdp_drop", "cannot compile xdp_drop.bpf.c")
 			a.sink_drop_obj = None
-			if fwds and not a.sink_ip_stack:
+			if (fwds or filters) and not a.sink_ip_stack:
 				a.sink_drop_obj = os.path.join(tmp, "sink_drop.o")
 				r = subprocess.run(["clang", "-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu",
 				                    "-c", SINK_DROP_SRC, "-o", a.sink_drop_obj], capture_output=True, text=True)
@@ -587,12 +962,29 @@ def main():
 					rec = gen_run(a, g, rnd, tmp)
 					grecs.append(rec)
 					print(json.dumps(rec), flush=True)
+			pol = write_policy(a, tmp) if filters else None
+			if "wirespeed" in filters:
+				r = subprocess.run([a.ws, "filter", "check", pol["rules"]], capture_output=True, text=True)
+				m = re.search(r"(\d+) in XDP, (\d+) in userspace", r.stdout + r.stderr)
+				if r.returncode != 0 or not m or int(m.group(1)) != pol["n"]:
+					fskip("wirespeed", "not all of its %d rules run in XDP: %s" % (pol["n"],
+					      (r.stdout + r.stderr).strip()[-300:]))
+			for row, why in fskipped:
+				print(json.dumps({"bench": "net_filter", "filter": row, "skipped": why}), flush=True)
+			for rnd in range(1, a.rounds + 1):
+				for row in filters:
+					log("round %d/%d: filter %s, %d prefixes, %d s" % (rnd, a.rounds, row, pol["n"], a.duration))
+					rec = filter_run(a, row, rnd, tmp, pol)
+					frecs.append(rec)
+					print(json.dumps(rec), flush=True)
 		finally:
 			cleanup()
 	if recs:
 		summary(recs, fwds)
 	if grecs:
 		gen_summary(grecs, gens)
+	if frecs:
+		print(json.dumps(filter_summary(frecs, filters, fskipped)), flush=True)
 
 
 if __name__ == "__main__":
