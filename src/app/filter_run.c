@@ -355,7 +355,8 @@ int ws_filter_run(int argc, char **argv)
 			pthread_mutex_unlock(&r.lock);
 			if (seen < seen0 || dropped < drop0) /* a reload started the counters again */
 				seen0 = drop0 = 0;
-			fprintf(stderr, "%8.1f s  frames %12" PRIu64 "  dropped %12" PRIu64 "  %8.3f Mpps in, %8.3f Mpps dropped\n",
+			fprintf(stderr,
+				"%8.1f s  frames %12" PRIu64 "  dropped %12" PRIu64 "  %8.3f Mpps in, %8.3f Mpps dropped\n",
 				now - t0, seen, dropped, (double)(seen - seen0) / (now - last) / 1e6,
 				(double)(dropped - drop0) / (now - last) / 1e6);
 			seen0 = seen, drop0 = dropped, last = now;

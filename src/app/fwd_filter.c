@@ -150,7 +150,8 @@ int ws_fwd_filter_prepare(struct fwd_run *r)
 			xf = NULL;
 		}
 		if (!xf && err[0])
-			fprintf(stderr, "wirespeed fwd: port %s: no XDP early drop on %s (%s); its rules run in userspace\n",
+			fprintf(stderr,
+				"wirespeed fwd: port %s: no XDP early drop on %s (%s); its rules run in userspace\n",
 				cp->name, cp->dev, err);
 		else if (xf)
 			fprintf(stderr, "wirespeed fwd: port %s: filter rules 0..%zu in XDP on %s (%s)%s\n", cp->name,
@@ -288,8 +289,8 @@ void ws_fwd_filter_print(struct fwd_run *r, FILE *out)
 	for (unsigned p = 0; p < r->cfg.nb_ports; p++)
 		if (r->xdpf[p])
 			fprintf(out, "  port %s: rules 0..%zu in XDP on %s (%s%s)\n", r->cfg.ports[p].name,
-				ws_xdp_filter_rules(r->xdpf[p]) - 1, r->cfg.ports[p].dev, ws_xdp_filter_mode(r->xdpf[p]),
-				r->xdpf_tagged[p] ? ", tagged for AF_XDP" : "");
+				ws_xdp_filter_rules(r->xdpf[p]) - 1, r->cfg.ports[p].dev,
+				ws_xdp_filter_mode(r->xdpf[p]), r->xdpf_tagged[p] ? ", tagged for AF_XDP" : "");
 	fprintf(out, "%-5s %-5s %-9s %14s %16s %14s  %s\n", "rule", "line", "runs in", "hits", "bytes",
 		r->filter_dry_run ? "would drop" : "drops", "rule");
 	for (size_t i = 0; i <= rules->n; i++) {
@@ -301,8 +302,8 @@ void ws_fwd_filter_print(struct fwd_run *r, FILE *out)
 			snprintf(text, sizeof(text), "default %s", ws_filter_action_name(rules->default_action));
 			fprintf(out, "%-5s %-5s", "-", "-");
 		}
-		fprintf(out, " %-9s %14" PRIu64 " %16" PRIu64 " %14" PRIu64 "  %s\n", rule_where(r, i, rules->n), c.hits,
-			c.bytes, c.drops, text);
+		fprintf(out, " %-9s %14" PRIu64 " %16" PRIu64 " %14" PRIu64 "  %s\n", rule_where(r, i, rules->n),
+			c.hits, c.bytes, c.drops, text);
 	}
 	fprintf(out, "userspace node: %" PRIu64 " dropped, %" PRIu64 " already decided in XDP, %" PRIu64
 		     " without their tag\n",

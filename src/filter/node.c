@@ -108,7 +108,8 @@ static unsigned node_filter(struct ws_graph_node *node, struct ws_pkt **v, unsig
 		dropped = ws_filter_classify_bulk(s->set, s->state, keys, frames, lens, verdicts, m, t, from[0]);
 	} else {
 		for (unsigned i = 0; i < m; i++) {
-			verdicts[i] = (uint8_t)ws_filter_classify(s->set, s->state, &keys[i], frames[i], lens[i], t, from[i]);
+			verdicts[i] = (uint8_t)ws_filter_classify(s->set, s->state, &keys[i], frames[i], lens[i], t,
+								  from[i]);
 			dropped += verdicts[i] == WS_FILTER_DROP;
 		}
 	}
