@@ -11,9 +11,11 @@
  *  1. take the key out of the frame exactly as ws_filter_key_from_frame does
  *     (Ethernet, two VLAN tags, IPv4 with its IHL check, IPv6 with up to 8
  *     extension headers, ports and TCP flags of first fragments);
- *  2. look the source up in the src LPM trie of its family and the
- *     destination in the dst trie: each gives a list id, the list of every
- *     rule keyed by a prefix containing the address; add the wildcard list;
+ *  2. look the source up in the src trie of its family and the destination
+ *     in the dst trie: each gives a list id, the list of every rule keyed by
+ *     a prefix containing the address; add the wildcard list. IPv4 tries are
+ *     multibit tries in arrays (at most three loads, whatever the set's
+ *     size), IPv6 ones LPM_TRIE maps;
  *  3. merge the three lists (disjoint, ascending) in rule order in a
  *     bpf_loop (the verifier checks the step a few times, not once per
  *     candidate: about 8,000 instructions for any rule set) and check each
@@ -67,14 +69,17 @@ struct {
 	__type(value, struct ws_xdpf_config);
 } xdpf_cfg SEC(".maps");
 
-/* The tries: sized by the loader (at least 1 entry each). */
+/* The IPv4 tries (layout in xdp_filter_abi.h): level 1 and the blocks of
+ * levels 2 and 3, sized by the loader (at least 1 entry each; level 1 has
+ * WS_XDPF_L1_SLOTS entries when its trie has prefixes). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__type(key, struct ws_xdpf_lpm4_key);
+	__type(key, __u32);
 	__type(value, __u32);
-} xdpf_src4 SEC(".maps"), xdpf_dst4 SEC(".maps");
+} xdpf_l1_src4 SEC(".maps"), xdpf_blk_src4 SEC(".maps"), xdpf_l1_dst4 SEC(".maps"), xdpf_blk_dst4 SEC(".maps");
+
+/* The IPv6 tries: sized by the loader (at least 1 entry each). */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -407,17 +412,33 @@ static long walk_step(__u32 idx, struct walk *w)
 	return 1;
 }
 
-/* Step 2: the list id of addr in a trie, miss on a miss. */
-static __always_inline __u32 lookup4(void *trie, const __u64 *addr, __u32 miss)
+/* Step 2, IPv4: the list id of addr (packet bytes) in the multibit trie of
+ * level-1 map l1 and block map blk: one array load per level, at most three.
+ * A missing entry (none with the loader's maps) is a miss. */
+static __always_inline __u32 lookup4(void *l1, void *blk, const __u64 *addr, __u32 miss)
 {
-	struct ws_xdpf_lpm4_key key = { .prefixlen = 32 };
-	__u32 *v;
+	const __u8 *a = (const __u8 *)addr;
+	__u32 key = (__u32)a[0] << 8 | a[1], e, *v;
 
-	__builtin_memcpy(key.addr, addr, 4);
-	v = bpf_map_lookup_elem(trie, &key);
+	v = bpf_map_lookup_elem(l1, &key);
+	if (!v)
+		return miss;
+	e = *v;
+	if (!(e & WS_XDPF_BLOCK))
+		return e;
+	key = (e & ~WS_XDPF_BLOCK) * WS_XDPF_BLOCK_SLOTS + a[2];
+	v = bpf_map_lookup_elem(blk, &key);
+	if (!v)
+		return miss;
+	e = *v;
+	if (!(e & WS_XDPF_BLOCK))
+		return e;
+	key = (e & ~WS_XDPF_BLOCK) * WS_XDPF_BLOCK_SLOTS + a[3];
+	v = bpf_map_lookup_elem(blk, &key);
 	return v ? *v : miss;
 }
 
+/* Step 2, IPv6: the list id of addr in an LPM trie, miss on a miss. */
 static __always_inline __u32 lookup6(void *trie, const __u64 *addr, __u32 miss)
 {
 	struct ws_xdpf_lpm6_key key = { .prefixlen = 128 };
@@ -478,9 +499,9 @@ int ws_xdp_filter(struct xdp_md *ctx)
 
 		if (w.k.family == 4) {
 			if (tries & WS_XDPF_T_SRC4)
-				sid = lookup4(&xdpf_src4, w.k.src, empty);
+				sid = lookup4(&xdpf_l1_src4, &xdpf_blk_src4, w.k.src, empty);
 			if (tries & WS_XDPF_T_DST4)
-				did = lookup4(&xdpf_dst4, w.k.dst, empty);
+				did = lookup4(&xdpf_l1_dst4, &xdpf_blk_dst4, w.k.dst, empty);
 		} else if (w.k.family == 6) {
 			if (tries & WS_XDPF_T_SRC6)
 				sid = lookup6(&xdpf_src6, w.k.src, empty);

@@ -31,6 +31,7 @@ extern const size_t ws_xdp_filter_obj_size;
 _Static_assert(WS_XDPF_MAX_LIST == WS_FILTER_XDP_MAX_LIST, "the program's list size is classify's");
 _Static_assert(sizeof(struct ws_xdpf_counters) == sizeof(struct ws_filter_counters), "counter layouts agree");
 _Static_assert(WS_FILTER_RL_SCALE == 1000000000u, "the program's bucket remainder is in 1e-9 token");
+_Static_assert(WS_FIB_MAX_NEXTHOPS < WS_XDPF_BLOCK, "a list id (and the empty one) never looks like a block");
 
 /* The verifier's log is only asked for when a load fails (libbpf then
  * retries with it); the kernel keeps the log's end when it does not fit. */
@@ -142,6 +143,151 @@ static int compact_rule(const struct ws_filter_rule *r, struct ws_xdpf_rule *c)
 	return 0;
 }
 
+/* An IPv4 trie being built, in the program's layout (xdp_filter_abi.h). */
+struct trie4 {
+	uint32_t *l1;  /* WS_XDPF_L1_SLOTS entries, NULL when the trie has no prefix */
+	uint32_t *blk; /* nblk blocks of WS_XDPF_BLOCK_SLOTS entries */
+	size_t nblk, cap;
+};
+
+/* Blocks a trie may have: block * 256 + 255 must be a __u32 map key. */
+#define TRIE4_MAX_BLOCKS ((size_t)1 << 24)
+
+static void trie4_free(struct trie4 *t)
+{
+	free(t->l1);
+	free(t->blk);
+	*t = (struct trie4){ 0 };
+}
+
+/* Set entries [lo, hi) of tab to list id; a block under an entry gets id in
+ * all its slots (it holds nothing longer: prefixes go in shortest first). */
+static void trie4_fill(struct trie4 *t, uint32_t *tab, size_t lo, size_t hi, uint32_t id)
+{
+	for (size_t i = lo; i < hi; i++) {
+		if (tab[i] & WS_XDPF_BLOCK)
+			trie4_fill(t, t->blk + (size_t)(tab[i] & ~WS_XDPF_BLOCK) * WS_XDPF_BLOCK_SLOTS, 0,
+				   WS_XDPF_BLOCK_SLOTS, id);
+		else
+			tab[i] = id;
+	}
+}
+
+/* The block under entry idx of level 1 (in_l1) or of the block map, made
+ * when the entry is still a list id: the new block holds that id in every
+ * slot, so addresses under it keep their shorter match. Returns the block's
+ * number, or -ENOMEM / -E2BIG. */
+static long trie4_child(struct trie4 *t, bool in_l1, size_t idx)
+{
+	uint32_t v = in_l1 ? t->l1[idx] : t->blk[idx];
+	size_t b = t->nblk;
+
+	if (v & WS_XDPF_BLOCK)
+		return (long)(v & ~WS_XDPF_BLOCK);
+	if (b == TRIE4_MAX_BLOCKS)
+		return -E2BIG;
+	if (b == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		uint32_t *nb = realloc(t->blk, cap * WS_XDPF_BLOCK_SLOTS * sizeof(*nb));
+
+		if (!nb)
+			return -ENOMEM;
+		t->blk = nb;
+		t->cap = cap;
+	}
+	for (size_t i = 0; i < WS_XDPF_BLOCK_SLOTS; i++)
+		t->blk[b * WS_XDPF_BLOCK_SLOTS + i] = v;
+	t->nblk++;
+	/* after the realloc: idx may point into the block map */
+	if (in_l1)
+		t->l1[idx] = WS_XDPF_BLOCK | (uint32_t)b;
+	else
+		t->blk[idx] = WS_XDPF_BLOCK | (uint32_t)b;
+	return (long)b;
+}
+
+/* Longer prefixes after shorter ones (so they overwrite them), then by address. */
+static int route_cmp_len(const void *a, const void *b)
+{
+	const struct ws_route *x = a, *y = b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->addr, y->addr, 4);
+}
+
+/* Build the trie of n IPv4 prefixes rt (list ids in nexthop) with miss as the
+ * id of uncovered addresses, by prefix expansion; 0 or -ENOMEM / -E2BIG /
+ * -EINVAL (a length over 32 or an id that looks like a block). */
+static int trie4_build(struct trie4 *t, const struct ws_route *rt, size_t n, uint32_t miss)
+{
+	struct ws_route *sorted;
+	int rc = 0;
+
+	*t = (struct trie4){ 0 };
+	if (!n)
+		return 0;
+	t->l1 = malloc(WS_XDPF_L1_SLOTS * sizeof(*t->l1));
+	sorted = malloc(n * sizeof(*sorted));
+	if (!t->l1 || !sorted) {
+		free(sorted);
+		trie4_free(t);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < WS_XDPF_L1_SLOTS; i++)
+		t->l1[i] = miss;
+	memcpy(sorted, rt, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), route_cmp_len);
+	for (size_t i = 0; i < n && !rc; i++) {
+		const uint8_t *a = sorted[i].addr;
+		unsigned len = sorted[i].len;
+		uint32_t id = sorted[i].nexthop;
+		size_t hi16 = (size_t)a[0] << 8 | a[1];
+		long b2, b3;
+
+		if (len > 32 || (id & WS_XDPF_BLOCK)) {
+			rc = -EINVAL;
+		} else if (len <= 16) {
+			trie4_fill(t, t->l1, hi16, hi16 + ((size_t)1 << (16 - len)), id);
+		} else if ((b2 = trie4_child(t, true, hi16)) < 0) {
+			rc = (int)b2;
+		} else if (len <= 24) {
+			uint32_t *blk = t->blk + (size_t)b2 * WS_XDPF_BLOCK_SLOTS;
+
+			trie4_fill(t, blk, a[2], a[2] + ((size_t)1 << (24 - len)), id);
+		} else if ((b3 = trie4_child(t, false, (size_t)b2 * WS_XDPF_BLOCK_SLOTS + a[2])) < 0) {
+			rc = (int)b3;
+		} else {
+			uint32_t *blk = t->blk + (size_t)b3 * WS_XDPF_BLOCK_SLOTS;
+
+			trie4_fill(t, blk, a[3], a[3] + ((size_t)1 << (32 - len)), id);
+		}
+	}
+	free(sorted);
+	if (rc)
+		trie4_free(t);
+	return rc;
+}
+
+/* Both IPv4 tries of set (src, dst); 0 or -errno with err set and nothing kept. */
+static int tries4_build(struct trie4 t[2], const struct ws_filter_set *set, char *err, size_t errlen)
+{
+	for (int d = 0; d < 2; d++) {
+		size_t n;
+		const struct ws_route *rt = ws_filter_set_prefixes(set, 4, d, &n);
+		int rc = trie4_build(&t[d], rt, n, (uint32_t)ws_filter_set_nlists(set));
+
+		if (rc) {
+			if (d)
+				trie4_free(&t[0]);
+			ws_set_err(err, errlen, "XDP filter: cannot build the IPv4 %s trie: %s", d ? "dst" : "src",
+				   strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static struct bpf_map *map_named(struct ws_xdp_filter *xf, const char *name)
 {
 	return bpf_object__find_map_by_name(xf->obj, name);
@@ -152,28 +298,37 @@ static size_t at_least_1(size_t n)
 	return n ? n : 1;
 }
 
-/* Size every map before the load; -errno. */
-static int size_maps(struct ws_xdp_filter *xf, const struct ws_filter_set *set, char *err, size_t errlen)
+/* The maps of the IPv4 tries, src then dst. */
+static const char *const l1_maps[2] = { "xdpf_l1_src4", "xdpf_l1_dst4" };
+static const char *const blk_maps[2] = { "xdpf_blk_src4", "xdpf_blk_dst4" };
+
+/* Size every map before the load (the IPv4 tries t as built); -errno. */
+static int size_maps(struct ws_xdp_filter *xf, const struct ws_filter_set *set, const struct trie4 t[2], char *err,
+		     size_t errlen)
 {
 	const struct ws_filter_rules *rules = ws_filter_set_rules(set);
-	static const char *const tries[2][2] = { { "xdpf_src4", "xdpf_dst4" }, { "xdpf_src6", "xdpf_dst6" } };
+	static const char *const tries6[2] = { "xdpf_src6", "xdpf_dst6" };
 	size_t nrl = 0, rl_entries = 1;
 	bool per_source = false;
 	struct {
 		const char *name;
 		size_t n;
-	} sz[9];
+	} sz[10];
 	unsigned nsz = 0;
 	int rc;
 
-	for (int f = 0; f < 2; f++)
-		for (int d = 0; d < 2; d++) {
-			size_t n;
+	for (int d = 0; d < 2; d++) {
+		size_t n;
 
-			ws_filter_set_prefixes(set, f ? 6 : 4, d, &n);
-			sz[nsz].name = tries[f][d];
-			sz[nsz++].n = n;
-		}
+		ws_filter_set_prefixes(set, 6, d, &n);
+		sz[nsz].name = tries6[d];
+		sz[nsz++].n = n;
+		/* an empty trie is not looked up: one entry does */
+		sz[nsz].name = l1_maps[d];
+		sz[nsz++].n = t[d].l1 ? WS_XDPF_L1_SLOTS : 0;
+		sz[nsz].name = blk_maps[d];
+		sz[nsz++].n = t[d].nblk * WS_XDPF_BLOCK_SLOTS;
+	}
 	for (size_t i = 0; i < xf->k; i++)
 		if (rules->rules[i].action == WS_FILTER_RATE_LIMIT) {
 			nrl++;
@@ -222,11 +377,37 @@ static int update(int fd, const void *key, const void *val, const char *what, ch
 	return rc;
 }
 
-/* Fill the maps of a loaded object from set; -errno. */
-static int fill_maps(struct ws_xdp_filter *xf, const struct ws_filter_set *set, char *err, size_t errlen)
+/* Write n values of an array map, keys 0 .. n - 1: in batches where the
+ * kernel has them (a trie's level 1 alone is 65,536 entries), else one by
+ * one; -errno. */
+static int update_array(int fd, const uint32_t *vals, size_t n, const char *what, char *err, size_t errlen)
+{
+	enum { CHUNK = 4096 };
+	uint32_t keys[CHUNK];
+
+	for (size_t at = 0; at < n; at += CHUNK) {
+		uint32_t cnt = (uint32_t)(n - at < CHUNK ? n - at : CHUNK);
+
+		for (uint32_t i = 0; i < cnt; i++)
+			keys[i] = (uint32_t)at + i;
+		if (bpf_map_update_batch(fd, keys, vals + at, &cnt, NULL) == 0)
+			continue;
+		for (uint32_t i = 0; i < (uint32_t)(n - at < CHUNK ? n - at : CHUNK); i++) {
+			int rc = update(fd, &keys[i], &vals[at + i], what, err, errlen);
+
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Fill the maps of a loaded object from set and its IPv4 tries t; -errno. */
+static int fill_maps(struct ws_xdp_filter *xf, const struct ws_filter_set *set, const struct trie4 t[2], char *err,
+		     size_t errlen)
 {
 	const struct ws_filter_rules *rules = ws_filter_set_rules(set);
-	static const char *const tries[2][2] = { { "xdpf_src4", "xdpf_dst4" }, { "xdpf_src6", "xdpf_dst6" } };
+	static const char *const tries6[2] = { "xdpf_src6", "xdpf_dst6" };
 	static const uint32_t tbits[2][2] = { { WS_XDPF_T_SRC4, WS_XDPF_T_DST4 }, { WS_XDPF_T_SRC6, WS_XDPF_T_DST6 } };
 	size_t nlists = ws_filter_set_nlists(set);
 	/* the empty list (all zeros in the array already) goes last */
@@ -270,28 +451,33 @@ static int fill_maps(struct ws_xdp_filter *xf, const struct ws_filter_set *set, 
 	}
 	if (wild != WS_FIB_MISS)
 		cfg.wild = wild;
-	/* tries */
-	for (int f = 0; f < 2; f++)
-		for (int d = 0; d < 2; d++) {
-			size_t n;
-			const struct ws_route *rt = ws_filter_set_prefixes(set, f ? 6 : 4, d, &n);
+	/* tries: IPv4 as built, IPv6 prefix by prefix */
+	for (int d = 0; d < 2; d++) {
+		size_t n;
+		const struct ws_route *rt = ws_filter_set_prefixes(set, 6, d, &n);
 
-			fd = bpf_map__fd(map_named(xf, tries[f][d]));
-			for (size_t i = 0; i < n; i++) {
-				struct ws_xdpf_lpm6_key k6 = { .prefixlen = rt[i].len };
-				struct ws_xdpf_lpm4_key k4 = { .prefixlen = rt[i].len };
-
-				memcpy(k6.addr, rt[i].addr, 16);
-				memcpy(k4.addr, rt[i].addr, 4);
-				const void *key = f ? (const void *)&k6 : (const void *)&k4;
-
-				rc = update(fd, key, &rt[i].nexthop, tries[f][d], err, errlen);
-				if (rc)
-					return rc;
-			}
-			if (n)
-				cfg.tries |= tbits[f][d];
+		if (t[d].l1) {
+			rc = update_array(bpf_map__fd(map_named(xf, l1_maps[d])), t[d].l1, WS_XDPF_L1_SLOTS, l1_maps[d],
+					  err, errlen);
+			if (!rc)
+				rc = update_array(bpf_map__fd(map_named(xf, blk_maps[d])), t[d].blk,
+						  t[d].nblk * WS_XDPF_BLOCK_SLOTS, blk_maps[d], err, errlen);
+			if (rc)
+				return rc;
+			cfg.tries |= tbits[0][d];
 		}
+		fd = bpf_map__fd(map_named(xf, tries6[d]));
+		for (size_t i = 0; i < n; i++) {
+			struct ws_xdpf_lpm6_key k6 = { .prefixlen = rt[i].len };
+
+			memcpy(k6.addr, rt[i].addr, 16);
+			rc = update(fd, &k6, &rt[i].nexthop, tries6[d], err, errlen);
+			if (rc)
+				return rc;
+		}
+		if (n)
+			cfg.tries |= tbits[1][d];
+	}
 	/* the config last: with it the program has everything */
 	return update(bpf_map__fd(map_named(xf, "xdpf_cfg")), &zero, &cfg, "config", err, errlen);
 }
@@ -332,6 +518,7 @@ struct ws_xdp_filter *ws_xdp_filter_load_opts(const struct ws_filter_set *set, c
 	struct ws_xdp_filter *xf;
 	struct bpf_program *prog;
 	char *log = NULL, tail[512];
+	struct trie4 t4[2] = { { 0 } };
 	int rc;
 
 	if (errlen)
@@ -378,7 +565,11 @@ struct ws_xdp_filter *ws_xdp_filter_load_opts(const struct ws_filter_set *set, c
 		ws_set_err(err, errlen, "XDP filter: the program is missing from its object");
 		goto fail;
 	}
-	rc = size_maps(xf, set, err, errlen);
+	/* built first: the block maps' sizes come from them */
+	rc = tries4_build(t4, set, err, errlen);
+	if (rc)
+		goto fail;
+	rc = size_maps(xf, set, t4, err, errlen);
 	if (rc)
 		goto fail;
 	if (o->xsks_map_fd >= 0) {
@@ -415,12 +606,16 @@ struct ws_xdp_filter *ws_xdp_filter_load_opts(const struct ws_filter_set *set, c
 	xf->prog_fd = bpf_program__fd(prog);
 	xf->ctr_fd = bpf_map__fd(map_named(xf, "xdpf_ctr"));
 	xf->xsks_fd = bpf_map__fd(map_named(xf, "xdpf_xsks"));
-	rc = fill_maps(xf, set, err, errlen);
+	rc = fill_maps(xf, set, t4, err, errlen);
 	if (rc)
 		goto fail;
+	trie4_free(&t4[0]);
+	trie4_free(&t4[1]);
 	return xf;
 
 fail:
+	trie4_free(&t4[0]);
+	trie4_free(&t4[1]);
 	free(log);
 	bpf_object__close(xf->obj);
 	free(xf);

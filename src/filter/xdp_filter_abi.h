@@ -57,7 +57,7 @@ static inline int ws_xdpf_tag_read(const __u8 *d, __u32 len)
 /* Slots of the xsks map (one per RX queue, like the AF_XDP port's map). */
 #define WS_XDPF_XSKS 64u
 
-/* config.tries: which LPM tries have prefixes (an empty one is not looked up). */
+/* config.tries: which tries have prefixes (an empty one is not looked up). */
 #define WS_XDPF_T_SRC4 (1u << 0)
 #define WS_XDPF_T_DST4 (1u << 1)
 #define WS_XDPF_T_SRC6 (1u << 2)
@@ -75,13 +75,27 @@ struct ws_xdpf_config {
 	__u32 pad;
 };
 
-/* LPM trie keys (BPF_MAP_TYPE_LPM_TRIE: prefix length first, then the
- * address in network order); the value is a __u32 list id. */
-struct ws_xdpf_lpm4_key {
-	__u32 prefixlen;
-	__u8 addr[4];
-};
+/*
+ * The IPv4 tries (src and dst): a multibit trie of strides 16, 8 and 8 in
+ * ARRAY maps of __u32, so that a lookup is at most three array loads, which
+ * the verifier inlines (an LPM_TRIE lookup walks a pointer chain that grows
+ * with the set). Level 1 (the l1 map, WS_XDPF_L1_SLOTS entries) is indexed by
+ * the address's first two bytes; an entry is either a list id, that of the
+ * longest prefix of at most 16 bits covering the slot (config.empty when
+ * none does), or WS_XDPF_BLOCK | b: block b of the trie's block map (entries
+ * b * 256 .. b * 256 + 255), indexed by the third byte. A level-2 block's
+ * entries are list ids (prefixes up to 24 bits) or, flagged the same way, a
+ * level-3 block of the same map, indexed by the fourth byte, which holds list
+ * ids only. The loader expands every prefix over the slots it covers, longer
+ * prefixes over shorter ones, so each slot holds its longest match.
+ */
+#define WS_XDPF_L1_BITS 16u
+#define WS_XDPF_L1_SLOTS (1u << WS_XDPF_L1_BITS)
+#define WS_XDPF_BLOCK_SLOTS 256u
+#define WS_XDPF_BLOCK (1u << 31)
 
+/* IPv6 LPM trie key (BPF_MAP_TYPE_LPM_TRIE: prefix length first, then the
+ * address in network order); the value is a __u32 list id. */
 struct ws_xdpf_lpm6_key {
 	__u32 prefixlen;
 	__u8 addr[16];
