@@ -24,10 +24,10 @@ check "routes gen bad option exits 2" test "$(exit_code "$ws" routes gen --bogus
 cat >"$dir/good.txt" <<'ROUTES'
 # test table
 0.0.0.0/0 1
-10.0.0.0/8 2
-10.1.0.0/16 3
-10.1.2.3/32 4
-198.18.0.0/15 5
+198.18.0.0/15 2
+198.18.1.0/24 3
+198.18.1.3/32 4
+198.19.128.0/17 5
 2001:db8::/32 6
 2001:db8:1::/48 7
 ROUTES
@@ -37,7 +37,7 @@ check "load good file exits 0" test "$rc" = 0
 check "load counts routes" grep -q "good.txt: 7 routes (IPv4 5, IPv6 2), 0 warnings" <<<"$out"
 check "load prints IPv4 prefixes" grep -q "^IPv4: 5 prefixes" <<<"$out"
 check "load prints IPv6 prefixes" grep -q "^IPv6: 2 prefixes" <<<"$out"
-check "load prints the histogram" grep -q "prefix lengths: /0 1 /8 1 /15 1 /16 1 /32 1" <<<"$out"
+check "load prints the histogram" grep -q "prefix lengths: /0 1 /15 1 /17 1 /24 1 /32 1" <<<"$out"
 check "load prints RIB memory" grep -q "rib: .* nodes (5 routes, .* glue) of 32 B" <<<"$out"
 check "load good file is quiet on stderr" test ! -s "$dir/err"
 
@@ -55,44 +55,44 @@ bad() { # name, file content, expected message after "FILE:"
 	check "bad file ($name) applies nothing" grep -q "nothing applied" "$dir/err"
 	check "bad file ($name) prints no table" test ! -s "$dir/out"
 }
-bad "bad address" '10.0.0.0/8 1\n10.0.0.300/24 2\n' "2:1: bad address '10.0.0.300'"
-bad "length over 32" '10.0.0.0/8 1\n\n   10.0.0.0/40 2\n' "3:13: prefix length 40 is over 32"
+bad "bad address" '198.18.0.0/15 1\n198.18.0.300/24 2\n' "2:1: bad address '198.18.0.300'"
+bad "length over 32" '198.18.0.0/15 1\n\n   198.18.0.0/40 2\n' "3:15: prefix length 40 is over 32"
 bad "length over 128" '2001:db8::/130\n' "1:12: prefix length 130 is over 128"
-bad "missing length" '10.0.0.0 1\n' "1:1: missing prefix length (only \`ip route\` lines may omit it)"
-bad "bad nexthop" '10.0.0.0/8 gw\n' "1:12: bad nexthop 'gw' (want a gateway address or an id 0..4294967294)"
-bad "ip route bad gateway" '10.0.0.0/8 via 10.0.0.999 dev eth0\n' "1:16: bad gateway address '10.0.0.999'"
+bad "missing length" '198.18.0.0 1\n' "1:1: missing prefix length (only \`ip route\` lines may omit it)"
+bad "bad nexthop" '198.18.0.0/15 gw\n' "1:15: bad nexthop 'gw' (want a gateway address or an id 0..4294967294)"
+bad "ip route bad gateway" '198.18.0.0/15 via 198.18.0.999 dev eth0\n' "1:19: bad gateway address '198.18.0.999'"
 
 check "missing file exits 2" test "$(exit_code "$ws" routes load "$dir/nonexistent")" = 2
 check "missing file says cannot open" bash -c "'$ws' routes load '$dir/nonexistent' 2>&1 | grep -q 'nonexistent: cannot open: No such file'"
 
 # host bits: a warning, or with --strict an error
-printf '10.0.0.0/16 1\n10.1.2.3/8 2\n' >"$dir/hostbits.txt"
+printf '198.18.0.0/16 1\n198.18.2.3/15 2\n' >"$dir/hostbits.txt"
 "$ws" routes load "$dir/hostbits.txt" >"$dir/out" 2>"$dir/err"
 check "host bits load exits 0" test $? = 0
-check "host bits warning" grep -qxF "$dir/hostbits.txt:2:1: warning: host bits set, using 10.0.0.0/8" "$dir/err"
+check "host bits warning" grep -qxF "$dir/hostbits.txt:2:1: warning: host bits set, using 198.18.0.0/15" "$dir/err"
 "$ws" routes load --strict "$dir/hostbits.txt" >"$dir/out" 2>"$dir/err"
 check "host bits --strict exits 2" test $? = 2
-check "host bits --strict error" grep -qxF "$dir/hostbits.txt:2:1: host bits set in 10.1.2.3/8 (10.0.0.0/8 without them)" "$dir/err"
+check "host bits --strict error" grep -qxF "$dir/hostbits.txt:2:1: host bits set in 198.18.2.3/15 (198.18.0.0/15 without them)" "$dir/err"
 
 # lookup
-out=$("$ws" routes lookup "$dir/good.txt" 10.1.2.3 10.1.9.9 10.200.0.1 198.19.255.255 11.0.0.1 2001:db8:1::1 2001:db8:2::1 2001:db9::1 2>&1)
+out=$("$ws" routes lookup "$dir/good.txt" 198.18.1.3 198.18.1.9 198.18.200.1 198.19.255.255 127.0.0.1 2001:db8:1::1 2001:db8:2::1 2001:db9::1 2>&1)
 check "lookup exits 0" test $? = 0
-want="10.1.2.3 -> 10.1.2.3/32 nexthop 4
-10.1.9.9 -> 10.1.0.0/16 nexthop 3
-10.200.0.1 -> 10.0.0.0/8 nexthop 2
-198.19.255.255 -> 198.18.0.0/15 nexthop 5
-11.0.0.1 -> 0.0.0.0/0 nexthop 1
+want="198.18.1.3 -> 198.18.1.3/32 nexthop 4
+198.18.1.9 -> 198.18.1.0/24 nexthop 3
+198.18.200.1 -> 198.18.0.0/15 nexthop 2
+198.19.255.255 -> 198.19.128.0/17 nexthop 5
+127.0.0.1 -> 0.0.0.0/0 nexthop 1
 2001:db8:1::1 -> 2001:db8:1::/48 nexthop 7
 2001:db8:2::1 -> 2001:db8::/32 nexthop 6
 2001:db9::1 -> no route"
 check "lookup answers" test "$out" = "$want"
-check "lookup bad address exits 2" test "$(exit_code "$ws" routes lookup "$dir/good.txt" 10.0.0)" = 2
-check "lookup bad file exits 2" test "$(exit_code "$ws" routes lookup "$dir/hostbits.txt" --strict 10.0.0.1)" = 2
+check "lookup bad address exits 2" test "$(exit_code "$ws" routes lookup "$dir/good.txt" 198.18.0)" = 2
+check "lookup bad file exits 2" test "$(exit_code "$ws" routes lookup "$dir/hostbits.txt" --strict 198.18.0.1)" = 2
 
 printf 'default via 198.18.0.1 dev veth0 proto static\n198.18.1.0/24 dev veth1 proto kernel scope link src 198.18.1.1\nblackhole 198.18.9.0/24\n' >"$dir/iproute.txt"
-out=$("$ws" routes lookup "$dir/iproute.txt" 198.18.1.7 8.8.8.8 198.18.9.1 2>&1)
+out=$("$ws" routes lookup "$dir/iproute.txt" 198.18.1.7 127.0.0.9 198.18.9.1 2>&1)
 check "lookup in ip route output" test "$out" = "198.18.1.7 -> 198.18.1.0/24 nexthop 1 (dev veth1)
-8.8.8.8 -> 0.0.0.0/0 nexthop 0 (via 198.18.0.1 dev veth0)
+127.0.0.9 -> 0.0.0.0/0 nexthop 0 (via 198.18.0.1 dev veth0)
 198.18.9.1 -> 198.18.9.0/24 nexthop 2 (blackhole)"
 
 # gen: reproducible, reads back, -o
