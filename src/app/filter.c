@@ -48,6 +48,33 @@ static void usage(FILE *out)
 		"set, else " WS_CTL_DEFAULT_PATH ". Exit 0 ok; 1 failed; 2 a bad file, option or rule.\n");
 }
 
+void ws_filter_print_table(FILE *out, const struct ws_filter_rules *rules, bool dry_run,
+			   void (*counters)(void *ctx, size_t i, struct ws_filter_counters *c),
+			   const char *(*where)(void *ctx, size_t i), void *ctx)
+{
+	struct ws_filter_counters c;
+	char text[512];
+
+	fprintf(out, "%-5s %-5s", "rule", "line");
+	if (where)
+		fprintf(out, " %-9s", "runs in");
+	fprintf(out, " %14s %16s %14s  %s\n", "hits", "bytes", dry_run ? "would drop" : "drops", "rule");
+	for (size_t i = 0; i <= rules->n; i++) {
+		c = (struct ws_filter_counters){ 0 };
+		counters(ctx, i, &c);
+		if (i < rules->n) {
+			ws_filter_rule_format(&rules->rules[i], text, sizeof(text));
+			fprintf(out, "%-5zu %-5" PRIu32, i, rules->rules[i].line);
+		} else {
+			snprintf(text, sizeof(text), "default %s", ws_filter_action_name(rules->default_action));
+			fprintf(out, "%-5s %-5s", "-", "-");
+		}
+		if (where)
+			fprintf(out, " %-9s", where(ctx, i));
+		fprintf(out, " %14" PRIu64 " %16" PRIu64 " %14" PRIu64 "  %s\n", c.hits, c.bytes, c.drops, text);
+	}
+}
+
 /* Read and compile path: the set, or NULL after printing the error. */
 static struct ws_filter_set *compile_file(const char *path)
 {

@@ -126,20 +126,16 @@ static void totals(const struct run *r, uint64_t *seen, uint64_t *dropped)
 	struct ws_filter_counters c;
 	size_t n = ws_filter_set_rules(r->set)->n;
 
-	*dropped = 0;
-	for (size_t i = 0; i <= n; i++) {
-		if (ws_xdp_filter_read(r->xf, i, &c) == 0)
-			*dropped += c.drops;
-	}
-	/* every frame ends at a terminal rule or at the default; counting the
-	 * terminal rules' hits needs the actions, so count what the default saw
-	 * plus every drop/pass rule's hits and the rate limits' drops */
-	*seen = 0;
+	/* every frame ends at a terminal rule or at the default: frames seen
+	 * are the default's hits, every drop/pass rule's hits and the rate
+	 * limits' drops; dropped, every rule's drops */
+	*seen = *dropped = 0;
 	for (size_t i = 0; i <= n; i++) {
 		const struct ws_filter_rule *rule = i < n ? &ws_filter_set_rules(r->set)->rules[i] : NULL;
 
 		if (ws_xdp_filter_read(r->xf, i, &c))
 			continue;
+		*dropped += c.drops;
 		if (!rule || rule->action == WS_FILTER_PASS || rule->action == WS_FILTER_DROP)
 			*seen += c.hits;
 		else if (rule->action == WS_FILTER_RATE_LIMIT)
@@ -147,28 +143,19 @@ static void totals(const struct run *r, uint64_t *seen, uint64_t *dropped)
 	}
 }
 
+/* ws_filter_print_table's counters: the XDP program's. */
+static void xdp_counters(void *ctx, size_t i, struct ws_filter_counters *c)
+{
+	ws_xdp_filter_read(((const struct run *)ctx)->xf, i, c);
+}
+
 static void print_rules(const struct run *r, FILE *out)
 {
 	const struct ws_filter_rules *rules = ws_filter_set_rules(r->set);
-	struct ws_filter_counters c;
-	char text[512];
 
 	fprintf(out, "filter %s on %s (XDP, %s)%s: %zu rules\n", r->rules_path, r->dev, ws_xdp_filter_mode(r->xf),
 		r->dry_run ? " (dry run)" : "", rules->n);
-	fprintf(out, "%-5s %-5s %14s %16s %14s  %s\n", "rule", "line", "hits", "bytes",
-		r->dry_run ? "would drop" : "drops", "rule");
-	for (size_t i = 0; i <= rules->n; i++) {
-		memset(&c, 0, sizeof(c));
-		ws_xdp_filter_read(r->xf, i, &c);
-		if (i < rules->n) {
-			ws_filter_rule_format(&rules->rules[i], text, sizeof(text));
-			fprintf(out, "%-5zu %-5" PRIu32, i, rules->rules[i].line);
-		} else {
-			snprintf(text, sizeof(text), "default %s", ws_filter_action_name(rules->default_action));
-			fprintf(out, "%-5s %-5s", "-", "-");
-		}
-		fprintf(out, " %14" PRIu64 " %16" PRIu64 " %14" PRIu64 "  %s\n", c.hits, c.bytes, c.drops, text);
-	}
+	ws_filter_print_table(out, rules, r->dry_run, xdp_counters, NULL, (void *)r);
 }
 
 static void print_json(const struct run *r, double secs, FILE *out)

@@ -257,11 +257,6 @@ static void graph_overflow(void *ctx, struct ws_pkt **pkts, unsigned n)
 	ws_pool_put_bulk(r->pool, pkts, n);
 }
 
-static bool is_interface(unsigned kind)
-{
-	return kind == WS_FWD_PORT_AFPACKET || kind == WS_FWD_PORT_AFXDP || kind == WS_FWD_PORT_MMSG;
-}
-
 /* A port on a Linux interface. AF_XDP falls back to AF_PACKET, saying why
  * (no AF_XDP in the kernel, the driver refuses, not root, ...). */
 static struct ws_port *open_interface(struct fwd_run *r, const struct ws_fwd_config_port *cp, char *err,
@@ -373,9 +368,9 @@ static int open_ports(struct fwd_run *r)
 			return WS_EXIT_FAIL;
 		}
 		/* an interface port starts with the interface's own */
-		if (is_interface(cp->kind) ? cp->has_mac : true)
+		if (ws_fwd_port_is_interface(cp->kind) ? cp->has_mac : true)
 			memcpy(port->mac, cp->mac, 6);
-		if (is_interface(cp->kind) ? cp->has_mtu : true)
+		if (ws_fwd_port_is_interface(cp->kind) ? cp->has_mtu : true)
 			port->mtu = cp->mtu;
 		r->ports[cp->id] = port;
 		r->nb_ports = cp->id + 1u;
@@ -679,7 +674,7 @@ static void check_links(struct fwd_run *r, int sock)
 		struct ifreq ifr = { 0 };
 		bool up;
 
-		if (!is_interface(cp->kind))
+		if (!ws_fwd_port_is_interface(cp->kind))
 			continue;
 		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cp->dev);
 		if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
@@ -719,13 +714,14 @@ static int run(struct fwd_run *r, const struct opts *o)
 		link_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	while (!stop) {
 		bool all_done = true, got_any = false;
+		uint64_t now = ws_rdtsc(); /* one read per round: the timers and the idle policy */
 
-		if (link_sock >= 0 && ws_rdtsc() >= next_link) {
+		if (link_sock >= 0 && now >= next_link) {
 			check_links(r, link_sock);
 			next_link = ws_rdtsc() + link_every;
 		}
 
-		if (tick && ws_rdtsc() >= next_tick) {
+		if (tick && now >= next_tick) {
 			stats_line(r, o->stats_interval, &last_rx, &last_tx);
 			next_tick += tick;
 		}
@@ -753,7 +749,7 @@ static int run(struct fwd_run *r, const struct opts *o)
 			 * FWD_IDLE_SPINS); the neighbour timers are milliseconds */
 			if (++idle >= FWD_IDLE_SPINS) {
 				ws_rcu_offline();
-				if (ws_rdtsc() - last_busy < nap_window)
+				if (now - last_busy < nap_window)
 					nanosleep(&(struct timespec){ 0, FWD_NAP_US * 1000 }, NULL);
 				else
 					(void)poll(fds, nb_fds, 1);
@@ -762,7 +758,7 @@ static int run(struct fwd_run *r, const struct opts *o)
 			continue;
 		}
 		idle = 0;
-		last_busy = ws_rdtsc();
+		last_busy = now;
 		/* file and memory ports always have a packet while frames are
 		 * free, and the neighbour queues hold at most WS_FWD_QUEUED_MAX */
 		starved = got_any || all_done ? 0 : starved + 1;

@@ -34,17 +34,13 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/filter_run.h"
 #include "app/fwd_run.h"
 #include "core/rcu.h"
 #include "filter/classify.h"
 #include "filter/node.h"
 #include "filter/rules.h"
 #include "filter/xdp_filter.h"
-
-static bool is_interface(unsigned kind)
-{
-	return kind == WS_FWD_PORT_AFPACKET || kind == WS_FWD_PORT_AFXDP || kind == WS_FWD_PORT_MMSG;
-}
 
 /* The rules an untagged port's program may run: up to k, stopping at the
  * first pass rule (a frame it passed would look undecided to userspace). */
@@ -142,7 +138,7 @@ int ws_fwd_filter_prepare(struct fwd_run *r)
 		bool tagged = cp->kind == WS_FWD_PORT_AFXDP;
 		struct ws_xdp_filter *xf;
 
-		if (!is_interface(cp->kind))
+		if (!ws_fwd_port_is_interface(cp->kind))
 			continue;
 		xf = xdp_load(s, tagged, r->filter_dry_run, -1, err, sizeof(err));
 		if (xf && ws_xdp_filter_attach(xf, cp->dev, err, sizeof(err))) {
@@ -228,25 +224,29 @@ void ws_fwd_filter_teardown(struct fwd_run *r)
 	r->filter = NULL;
 }
 
-/* The counters of rule i (i == n: the default verdict): the XDP programs'
- * (a rule below a program's k runs there for that port's frames) plus the
- * userspace node's (the rules it ran). */
-static void rule_counters(struct fwd_run *r, const struct ws_filter_stage *s, size_t i,
-			  struct ws_filter_counters *c)
+/* Whether port p's XDP program runs rule i of n (i == n: the default
+ * verdict, which it applies only when it runs every rule; its index k < n
+ * counts what it handed to userspace, counted there again). */
+static bool runs_in_xdp(const struct fwd_run *r, unsigned p, size_t i, size_t n)
 {
+	size_t k = r->xdpf[p] ? ws_xdp_filter_rules(r->xdpf[p]) : 0;
+
+	return i < k || (r->xdpf[p] && i == n && k == n);
+}
+
+/* ws_filter_print_table's counters of rule i: the XDP programs' (for the
+ * ports whose program runs it) plus the userspace node's. */
+static void table_counters(void *ctx, size_t i, struct ws_filter_counters *c)
+{
+	struct fwd_run *r = ctx;
+	const struct ws_filter_stage *s = ws_filter_node_stage(r->filter);
 	size_t n = ws_filter_set_rules(s->set)->n;
 
 	ws_filter_state_read(s->state, i, c);
 	for (unsigned p = 0; p < WS_FWD_MAX_PORTS; p++) {
 		struct ws_filter_counters x;
-		size_t k;
 
-		if (!r->xdpf[p])
-			continue;
-		k = ws_xdp_filter_rules(r->xdpf[p]);
-		/* index k of a program is the default only when k == n; else
-		 * what it handed to userspace, counted there again */
-		if ((i < k || (i == n && k == n)) && ws_xdp_filter_read(r->xdpf[p], i, &x) == 0) {
+		if (runs_in_xdp(r, p, i, n) && ws_xdp_filter_read(r->xdpf[p], i, &x) == 0) {
 			c->hits += x.hits;
 			c->bytes += x.bytes;
 			c->drops += x.drops;
@@ -254,15 +254,15 @@ static void rule_counters(struct fwd_run *r, const struct ws_filter_stage *s, si
 	}
 }
 
-/* Where rule i runs, in words for the table. */
-static const char *rule_where(struct fwd_run *r, size_t i, size_t n)
+/* ws_filter_print_table's "runs in" of rule i, over the ports. */
+static const char *table_where(void *ctx, size_t i)
 {
+	struct fwd_run *r = ctx;
+	size_t n = ws_filter_set_rules(ws_filter_node_stage(r->filter)->set)->n;
 	bool xdp = false, user = false;
 
 	for (unsigned p = 0; p < r->cfg.nb_ports; p++) {
-		size_t k = r->xdpf[p] ? ws_xdp_filter_rules(r->xdpf[p]) : 0;
-
-		if (i < k || (i == n && k == n))
+		if (runs_in_xdp(r, p, i, n))
 			xdp = true;
 		else
 			user = true;
@@ -275,8 +275,6 @@ void ws_fwd_filter_print(struct fwd_run *r, FILE *out)
 	const struct ws_filter_stage *s = r->filter ? ws_filter_node_stage(r->filter) : NULL;
 	const struct ws_filter_rules *rules;
 	struct ws_filter_node_stats ns;
-	struct ws_filter_counters c;
-	char text[512];
 
 	if (!s) {
 		fprintf(out, "no filter\n");
@@ -291,20 +289,7 @@ void ws_fwd_filter_print(struct fwd_run *r, FILE *out)
 			fprintf(out, "  port %s: rules 0..%zu in XDP on %s (%s%s)\n", r->cfg.ports[p].name,
 				ws_xdp_filter_rules(r->xdpf[p]) - 1, r->cfg.ports[p].dev,
 				ws_xdp_filter_mode(r->xdpf[p]), r->xdpf_tagged[p] ? ", tagged for AF_XDP" : "");
-	fprintf(out, "%-5s %-5s %-9s %14s %16s %14s  %s\n", "rule", "line", "runs in", "hits", "bytes",
-		r->filter_dry_run ? "would drop" : "drops", "rule");
-	for (size_t i = 0; i <= rules->n; i++) {
-		rule_counters(r, s, i, &c);
-		if (i < rules->n) {
-			ws_filter_rule_format(&rules->rules[i], text, sizeof(text));
-			fprintf(out, "%-5zu %-5" PRIu32, i, rules->rules[i].line);
-		} else {
-			snprintf(text, sizeof(text), "default %s", ws_filter_action_name(rules->default_action));
-			fprintf(out, "%-5s %-5s", "-", "-");
-		}
-		fprintf(out, " %-9s %14" PRIu64 " %16" PRIu64 " %14" PRIu64 "  %s\n", rule_where(r, i, rules->n),
-			c.hits, c.bytes, c.drops, text);
-	}
+	ws_filter_print_table(out, rules, r->filter_dry_run, table_counters, table_where, r);
 	fprintf(out, "userspace node: %" PRIu64 " dropped, %" PRIu64 " already decided in XDP, %" PRIu64
 		     " without their tag\n",
 		ns.dropped, ns.xdp_decided, ns.untagged);

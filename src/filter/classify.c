@@ -129,9 +129,7 @@ static void set_err(const struct ws_filter_rules *rules, size_t i, char *err, si
 		snprintf(err, errlen, "%s", msg);
 }
 
-/* The first len bits of a 16-byte address as two words, byte order kept
- * (so that an address loaded the same way compares with one AND each). */
-static void prefix_words(const uint8_t *addr, unsigned len, uint64_t mask[2], uint64_t val[2])
+void ws_filter_prefix_words(const uint8_t *addr, unsigned len, void *mask, void *val)
 {
 	uint8_t m[16] = {0}, v[16];
 
@@ -140,7 +138,8 @@ static void prefix_words(const uint8_t *addr, unsigned len, uint64_t mask[2], ui
 	for (unsigned i = 0; i < 16; i++)
 		v[i] = addr ? addr[i] & m[i] : 0;
 	memcpy(mask, m, 16);
-	memcpy(val, v, 16);
+	if (val)
+		memcpy(val, v, 16);
 }
 
 static int compile_rule(struct ws_filter_set *s, size_t i, char *err, size_t errlen)
@@ -198,7 +197,7 @@ static int compile_rule(struct ws_filter_set *s, size_t i, char *err, size_t err
 		c->check &= ~(C_IP | C_FAMILY);
 	if ((r->match & WS_FILTER_M_SRC) && (r->match & WS_FILTER_M_DST)) {
 		c->check |= C_DST;
-		prefix_words(r->dst.addr, r->dst.len, c->dst_mask, c->dst_val);
+		ws_filter_prefix_words(r->dst.addr, r->dst.len, c->dst_mask, c->dst_val);
 	}
 	if (r->action == WS_FILTER_RATE_LIMIT) {
 		struct rl_info *ri = &s->rl[s->nrl];
@@ -208,8 +207,8 @@ static int compile_rule(struct ws_filter_set *s, size_t i, char *err, size_t err
 		ri->burst = (ws_u128)r->rl_burst * WS_FILTER_RL_SCALE;
 		ri->bytes = r->rl_bytes;
 		ri->per_source = r->rl_per_source;
-		prefix_words(NULL, r->rl_v4_len < 32 ? r->rl_v4_len : 32, ri->mask4, (uint64_t[2]){0});
-		prefix_words(NULL, r->rl_v6_len < 128 ? r->rl_v6_len : 128, ri->mask6, (uint64_t[2]){0});
+		ws_filter_prefix_words(NULL, r->rl_v4_len < 32 ? r->rl_v4_len : 32, ri->mask4, NULL);
+		ws_filter_prefix_words(NULL, r->rl_v6_len < 128 ? r->rl_v6_len : 128, ri->mask6, NULL);
 		if (ri->per_source)
 			s->has_per_source = true;
 	}

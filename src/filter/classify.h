@@ -186,6 +186,15 @@ const char *ws_filter_set_where(const struct ws_filter_set *set, size_t rule, ch
  */
 const struct ws_route *ws_filter_set_prefixes(const struct ws_filter_set *set, unsigned family, bool dst, size_t *n);
 
+/*
+ * Control path: the first len bits (at most 128) of the 16-byte address
+ * addr as a mask and the masked address (val; NULL: not wanted), 16 bytes
+ * each, in the address's own byte order, so that an address loaded the
+ * same way (two 64-bit words) matches with one AND and compare per word.
+ * addr NULL: val is zero. Used by the classifier and the XDP loader alike.
+ */
+void ws_filter_prefix_words(const uint8_t *addr, unsigned len, void *mask, void *val);
+
 /* Control path: the number of list ids (ids are 0 .. that - 1). */
 size_t ws_filter_set_nlists(const struct ws_filter_set *set);
 

@@ -67,21 +67,6 @@ void ws_xdp_filter_detach_all(void)
 
 /* ---------------------------------------------------------------- building the maps */
 
-/* The first len bits of a 16-byte address as two 64-bit words (16 bytes at
- * mask and val), byte order kept: the program loads addresses the same way. */
-static void prefix_words(const uint8_t *addr, unsigned len, void *mask, void *val)
-{
-	uint8_t m[16] = { 0 }, v[16];
-
-	for (unsigned b = 0; b < len && b < 128; b++)
-		m[b >> 3] |= (uint8_t)(0x80u >> (b & 7));
-	for (unsigned i = 0; i < 16; i++)
-		v[i] = addr ? addr[i] & m[i] : 0;
-	memcpy(mask, m, 16);
-	if (val)
-		memcpy(val, v, 16);
-}
-
 /* The compact form of rule r (see struct ws_xdpf_rule); -1 if the program
  * cannot run it (a tcpdump expression, which k should have excluded). */
 static int compact_rule(const struct ws_filter_rule *r, struct ws_xdpf_rule *c)
@@ -121,7 +106,7 @@ static int compact_rule(const struct ws_filter_rule *r, struct ws_xdpf_rule *c)
 		chk &= ~(WS_XDPF_C_IP | WS_XDPF_C_FAMILY);
 	if ((r->match & WS_FILTER_M_SRC) && (r->match & WS_FILTER_M_DST)) {
 		chk |= WS_XDPF_C_DST;
-		prefix_words(r->dst.addr, r->dst.len, c->dst_mask, c->dst_val);
+		ws_filter_prefix_words(r->dst.addr, r->dst.len, c->dst_mask, c->dst_val);
 	}
 	c->check = (uint16_t)chk;
 	if (r->action == WS_FILTER_RATE_LIMIT) {
@@ -137,8 +122,8 @@ static int compact_rule(const struct ws_filter_rule *r, struct ws_xdpf_rule *c)
 		/* any gap this long fills an empty bucket; the program counts
 		 * longer ones as this, which keeps q * rate within 64 bits */
 		c->rl_max_ns = fill > UINT64_MAX ? UINT64_MAX : (uint64_t)fill;
-		prefix_words(NULL, r->rl_v4_len < 32 ? r->rl_v4_len : 32, c->rl_mask4, NULL);
-		prefix_words(NULL, r->rl_v6_len < 128 ? r->rl_v6_len : 128, c->rl_mask6, NULL);
+		ws_filter_prefix_words(NULL, r->rl_v4_len < 32 ? r->rl_v4_len : 32, c->rl_mask4, NULL);
+		ws_filter_prefix_words(NULL, r->rl_v6_len < 128 ? r->rl_v6_len : 128, c->rl_mask6, NULL);
 	}
 	return 0;
 }

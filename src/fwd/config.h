@@ -108,6 +108,13 @@ enum ws_fwd_port_kind {
 /* "pcap", "mem", "afpacket", ... */
 const char *ws_fwd_port_kind_name(unsigned kind);
 
+/* Whether a port of this kind sits on a Linux interface (afpacket, afxdp,
+ * mmsg) rather than on files or memory. */
+static inline bool ws_fwd_port_is_interface(unsigned kind)
+{
+	return kind == WS_FWD_PORT_AFPACKET || kind == WS_FWD_PORT_AFXDP || kind == WS_FWD_PORT_MMSG;
+}
+
 /* A port's address: IPv4 in the first 4 bytes, network order, as ws_route_parse_addr() gives. */
 struct ws_fwd_config_addr {
 	int family;      /* AF_INET or AF_INET6 */
