@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,7 +32,7 @@ extern const size_t ws_xdp_filter_obj_size;
 _Static_assert(WS_XDPF_MAX_LIST == WS_FILTER_XDP_MAX_LIST, "the program's list size is classify's");
 _Static_assert(sizeof(struct ws_xdpf_counters) == sizeof(struct ws_filter_counters), "counter layouts agree");
 _Static_assert(WS_FILTER_RL_SCALE == 1000000000u, "the program's bucket remainder is in 1e-9 token");
-_Static_assert(WS_FIB_MAX_NEXTHOPS < WS_XDPF_BLOCK, "a list id (and the empty one) never looks like a block");
+_Static_assert(WS_FIB_MAX_NEXTHOPS < WS_XDPF_DIRECT, "a list id (and the empty one) is neither a block nor direct");
 
 /* The verifier's log is only asked for when a load fails (libbpf then
  * retries with it); the kernel keeps the log's end when it does not fit. */
@@ -48,10 +49,13 @@ typedef unsigned __int128 u128;
 
 struct ws_xdp_filter {
 	struct bpf_object *obj;
-	int prog_fd, ctr_fd, xsks_fd;
+	int prog_fd, xsks_fd;
 	size_t k, n;
 	unsigned flags;
 	int ncpus;
+	/* the counters map, mapped read-only: ncpus rows of k + 1 */
+	const struct ws_xdpf_counters *ctr;
+	size_t ctr_bytes;
 	/* while attached */
 	int ifindex; /* 0: not attached */
 	uint32_t mode; /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
@@ -128,6 +132,33 @@ static int compact_rule(const struct ws_filter_rule *r, struct ws_xdpf_rule *c)
 	return 0;
 }
 
+/* The trie value of each list id (ws_filter_set_nlists(set) + 1 entries,
+ * the last for the empty list): WS_XDPF_DIRECT | r when the list's rules
+ * below k are the one rule r and r is a drop that checks nothing beyond its
+ * prefix, else the id itself. NULL when out of memory. */
+static uint32_t *trie_values(const struct ws_xdp_filter *xf, const struct ws_filter_set *set)
+{
+	const struct ws_filter_rules *rules = ws_filter_set_rules(set);
+	size_t nlists = ws_filter_set_nlists(set);
+	uint32_t *val = malloc((nlists + 1) * sizeof(*val));
+
+	if (!val)
+		return NULL;
+	for (size_t id = 0; id <= nlists; id++) {
+		size_t n = 0, below = 0;
+		const uint32_t *rs = id < nlists ? ws_filter_set_list(set, (uint32_t)id, &n) : NULL;
+		struct ws_xdpf_rule c;
+
+		val[id] = (uint32_t)id;
+		while (below < n && rs[below] < xf->k)
+			below++;
+		if (below == 1 && compact_rule(&rules->rules[rs[0]], &c) == 0 && c.action == WS_FILTER_DROP &&
+		    !c.check)
+			val[id] = WS_XDPF_DIRECT | rs[0];
+	}
+	return val;
+}
+
 /* An IPv4 trie being built, in the program's layout (xdp_filter_abi.h). */
 struct trie4 {
 	uint32_t *l1;  /* WS_XDPF_L1_SLOTS entries, NULL when the trie has no prefix */
@@ -201,10 +232,11 @@ static int route_cmp_len(const void *a, const void *b)
 	return memcmp(x->addr, y->addr, 4);
 }
 
-/* Build the trie of n IPv4 prefixes rt (list ids in nexthop) with miss as the
- * id of uncovered addresses, by prefix expansion; 0 or -ENOMEM / -E2BIG /
- * -EINVAL (a length over 32 or an id that looks like a block). */
-static int trie4_build(struct trie4 *t, const struct ws_route *rt, size_t n, uint32_t miss)
+/* Build the trie of n IPv4 prefixes rt (list ids in nexthop, stored as
+ * val[id]) with miss as the value of uncovered addresses, by prefix
+ * expansion; 0 or -ENOMEM / -E2BIG / -EINVAL (a length over 32 or a value
+ * that looks like a block). */
+static int trie4_build(struct trie4 *t, const struct ws_route *rt, size_t n, const uint32_t *val, uint32_t miss)
 {
 	struct ws_route *sorted;
 	int rc = 0;
@@ -226,7 +258,7 @@ static int trie4_build(struct trie4 *t, const struct ws_route *rt, size_t n, uin
 	for (size_t i = 0; i < n && !rc; i++) {
 		const uint8_t *a = sorted[i].addr;
 		unsigned len = sorted[i].len;
-		uint32_t id = sorted[i].nexthop;
+		uint32_t id = val[sorted[i].nexthop];
 		size_t hi16 = (size_t)a[0] << 8 | a[1];
 		long b2, b3;
 
@@ -254,13 +286,15 @@ static int trie4_build(struct trie4 *t, const struct ws_route *rt, size_t n, uin
 	return rc;
 }
 
-/* Both IPv4 tries of set (src, dst); 0 or -errno with err set and nothing kept. */
-static int tries4_build(struct trie4 t[2], const struct ws_filter_set *set, char *err, size_t errlen)
+/* Both IPv4 tries of set (src, dst) with values val (trie_values); 0 or
+ * -errno with err set and nothing kept. */
+static int tries4_build(struct trie4 t[2], const struct ws_filter_set *set, const uint32_t *val, char *err,
+			size_t errlen)
 {
 	for (int d = 0; d < 2; d++) {
 		size_t n;
 		const struct ws_route *rt = ws_filter_set_prefixes(set, 4, d, &n);
-		int rc = trie4_build(&t[d], rt, n, (uint32_t)ws_filter_set_nlists(set));
+		int rc = trie4_build(&t[d], rt, n, val, (uint32_t)ws_filter_set_nlists(set));
 
 		if (rc) {
 			if (d)
@@ -333,9 +367,10 @@ static int size_maps(struct ws_xdp_filter *xf, const struct ws_filter_set *set, 
 		if (rl_entries < nrl * 4)
 			rl_entries = nrl * 4;
 	}
-	sz[nsz].name = "xdpf_lists", sz[nsz++].n = ws_filter_set_nlists(set) + 1; /* + the empty list */
+	/* the set's lists, the empty one, a list per rule for direct entries */
+	sz[nsz].name = "xdpf_lists", sz[nsz++].n = ws_filter_set_nlists(set) + 1 + xf->k;
 	sz[nsz].name = "xdpf_rules", sz[nsz++].n = xf->k;
-	sz[nsz].name = "xdpf_ctr", sz[nsz++].n = xf->k + 1;
+	sz[nsz].name = "xdpf_ctr", sz[nsz++].n = (size_t)xf->ncpus * (xf->k + 1);
 	sz[nsz].name = "xdpf_rl", sz[nsz++].n = rl_entries;
 	for (unsigned i = 0; i < nsz; i++) {
 		struct bpf_map *m = map_named(xf, sz[i].name);
@@ -387,9 +422,10 @@ static int update_array(int fd, const uint32_t *vals, size_t n, const char *what
 	return 0;
 }
 
-/* Fill the maps of a loaded object from set and its IPv4 tries t; -errno. */
-static int fill_maps(struct ws_xdp_filter *xf, const struct ws_filter_set *set, const struct trie4 t[2], char *err,
-		     size_t errlen)
+/* Fill the maps of a loaded object from set, its IPv4 tries t and its trie
+ * values val; -errno. */
+static int fill_maps(struct ws_xdp_filter *xf, const struct ws_filter_set *set, const struct trie4 t[2],
+		     const uint32_t *val, char *err, size_t errlen)
 {
 	const struct ws_filter_rules *rules = ws_filter_set_rules(set);
 	static const char *const tries6[2] = { "xdpf_src6", "xdpf_dst6" };
@@ -397,7 +433,9 @@ static int fill_maps(struct ws_xdp_filter *xf, const struct ws_filter_set *set, 
 	size_t nlists = ws_filter_set_nlists(set);
 	/* the empty list (all zeros in the array already) goes last */
 	struct ws_xdpf_config cfg = { .flags = xf->flags, .k = (uint32_t)xf->k, .n = (uint32_t)xf->n,
-				      .wild = (uint32_t)nlists, .empty = (uint32_t)nlists };
+				      .wild = (uint32_t)nlists, .empty = (uint32_t)nlists,
+				      .wild_first = WS_XDPF_NO_RULE, .direct_base = (uint32_t)nlists + 1,
+				      .ctr_row = (uint32_t)xf->k + 1, .ncpus = (uint32_t)xf->ncpus };
 	uint32_t zero = 0, wild = ws_filter_set_wildcard_list(set);
 	int fd, rc;
 
@@ -431,8 +469,16 @@ static int fill_maps(struct ws_xdp_filter *xf, const struct ws_filter_set *set, 
 			l.rule[l.n++] = rs[j];
 		}
 		rc = update(fd, &id, &l, "lists", err, errlen);
+		if (!rc && (val[id] & WS_XDPF_DIRECT)) {
+			/* the list a direct entry stands for in the merge */
+			uint32_t did = cfg.direct_base + (val[id] & ~WS_XDPF_DIRECT);
+
+			rc = update(fd, &did, &l, "lists", err, errlen);
+		}
 		if (rc)
 			return rc;
+		if (id == wild && l.n)
+			cfg.wild_first = l.rule[0];
 	}
 	if (wild != WS_FIB_MISS)
 		cfg.wild = wild;
@@ -456,7 +502,7 @@ static int fill_maps(struct ws_xdp_filter *xf, const struct ws_filter_set *set, 
 			struct ws_xdpf_lpm6_key k6 = { .prefixlen = rt[i].len };
 
 			memcpy(k6.addr, rt[i].addr, 16);
-			rc = update(fd, &k6, &rt[i].nexthop, tries6[d], err, errlen);
+			rc = update(fd, &k6, &val[rt[i].nexthop], tries6[d], err, errlen);
 			if (rc)
 				return rc;
 		}
@@ -504,6 +550,8 @@ struct ws_xdp_filter *ws_xdp_filter_load_opts(const struct ws_filter_set *set, c
 	struct bpf_program *prog;
 	char *log = NULL, tail[512];
 	struct trie4 t4[2] = { { 0 } };
+	uint32_t *val = NULL;
+	void *ctr;
 	int rc;
 
 	if (errlen)
@@ -519,13 +567,18 @@ struct ws_xdp_filter *ws_xdp_filter_load_opts(const struct ws_filter_set *set, c
 		errno = ENOMEM;
 		return NULL;
 	}
-	xf->prog_fd = xf->ctr_fd = xf->xsks_fd = -1;
+	xf->prog_fd = xf->xsks_fd = -1;
 	xf->slot = -1;
 	xf->flags = flags;
 	xf->k = ws_filter_set_xdp_rules(set);
 	if (xf->k > o->max_rules)
 		xf->k = o->max_rules;
 	xf->n = ws_filter_set_rules(set)->n;
+	if (xf->k >= WS_XDPF_DIRECT) {
+		ws_set_err(err, errlen, "XDP filter: %zu rules, more than the program can number", xf->k);
+		rc = -E2BIG;
+		goto fail;
+	}
 	if ((flags & WS_XDPF_TAG) && xf->k >= WS_XDPF_TAG_DECIDED) {
 		ws_set_err(err, errlen, "XDP filter: the tag holds rule numbers below %u, the program runs %zu rules",
 			   WS_XDPF_TAG_DECIDED, xf->k);
@@ -551,7 +604,13 @@ struct ws_xdp_filter *ws_xdp_filter_load_opts(const struct ws_filter_set *set, c
 		goto fail;
 	}
 	/* built first: the block maps' sizes come from them */
-	rc = tries4_build(t4, set, err, errlen);
+	val = trie_values(xf, set);
+	if (!val) {
+		rc = -ENOMEM;
+		ws_set_err(err, errlen, "XDP filter: out of memory");
+		goto fail;
+	}
+	rc = tries4_build(t4, set, val, err, errlen);
 	if (rc)
 		goto fail;
 	rc = size_maps(xf, set, t4, err, errlen);
@@ -589,19 +648,32 @@ struct ws_xdp_filter *ws_xdp_filter_load_opts(const struct ws_filter_set *set, c
 	free(log);
 	log = NULL;
 	xf->prog_fd = bpf_program__fd(prog);
-	xf->ctr_fd = bpf_map__fd(map_named(xf, "xdpf_ctr"));
+	/* an array map's values are contiguous, each rounded up to 8 bytes */
+	xf->ctr_bytes = (size_t)xf->ncpus * (xf->k + 1) * sizeof(struct ws_xdpf_counters);
+	ctr = mmap(NULL, xf->ctr_bytes, PROT_READ, MAP_SHARED, bpf_map__fd(map_named(xf, "xdpf_ctr")), 0);
+	if (ctr == MAP_FAILED) {
+		rc = -errno;
+		xf->ctr_bytes = 0;
+		ws_set_err(err, errlen, "XDP filter: cannot map the counters: %s", strerror(-rc));
+		goto fail;
+	}
+	xf->ctr = ctr;
 	xf->xsks_fd = bpf_map__fd(map_named(xf, "xdpf_xsks"));
-	rc = fill_maps(xf, set, t4, err, errlen);
+	rc = fill_maps(xf, set, t4, val, err, errlen);
 	if (rc)
 		goto fail;
 	trie4_free(&t4[0]);
 	trie4_free(&t4[1]);
+	free(val);
 	return xf;
 
 fail:
 	trie4_free(&t4[0]);
 	trie4_free(&t4[1]);
+	free(val);
 	free(log);
+	if (xf->ctr_bytes)
+		munmap((void *)xf->ctr, xf->ctr_bytes);
 	bpf_object__close(xf->obj);
 	free(xf);
 	errno = -rc;
@@ -700,6 +772,8 @@ void ws_xdp_filter_close(struct ws_xdp_filter *xf)
 	if (!xf)
 		return;
 	ws_xdp_attached_release(xf->slot, true);
+	if (xf->ctr_bytes)
+		munmap((void *)xf->ctr, xf->ctr_bytes);
 	bpf_object__close(xf->obj);
 	free(xf);
 }
@@ -708,28 +782,19 @@ void ws_xdp_filter_close(struct ws_xdp_filter *xf)
 
 int ws_xdp_filter_read(const struct ws_xdp_filter *xf, size_t rule, struct ws_filter_counters *out)
 {
-	uint32_t key = (uint32_t)rule;
-	struct ws_xdpf_counters *v;
-	int rc = 0;
-
 	*out = (struct ws_filter_counters){ 0 };
 	if (rule > xf->k)
 		return -ERANGE;
-	/* one value per possible CPU (each 8-byte aligned: 24 bytes is) */
-	v = calloc((size_t)xf->ncpus, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(xf->ctr_fd, &key, v)) {
-		rc = -errno;
-	} else {
-		for (int c = 0; c < xf->ncpus; c++) {
-			out->hits += v[c].hits;
-			out->bytes += v[c].bytes;
-			out->drops += v[c].drops;
-		}
+	/* each CPU's row (xdp_filter_abi.h); a value being updated may be read
+	 * half new, as with any counter read while traffic flows */
+	for (int c = 0; c < xf->ncpus; c++) {
+		const volatile struct ws_xdpf_counters *v = &xf->ctr[(size_t)c * (xf->k + 1) + rule];
+
+		out->hits += v->hits;
+		out->bytes += v->bytes;
+		out->drops += v->drops;
 	}
-	free(v);
-	return rc;
+	return 0;
 }
 
 int ws_xdp_filter_xsks_fd(const struct ws_xdp_filter *xf)

@@ -112,8 +112,9 @@ void ws_xdp_filter_detach_all(void);
  * Control path: the counters of rule (rule < k) summed over the CPUs; rule
  * == k (ws_xdp_filter_rules): the frames no terminal rule below k took: with
  * k == n the set's default verdict (drops counted when the default is drop),
- * with k < n the undecided frames handed to userspace (no drops). 0, -ERANGE
- * for rule > k (out zeroed), -errno when the kernel refuses the read.
+ * with k < n the undecided frames handed to userspace (no drops). 0, or
+ * -ERANGE for rule > k (out zeroed). The counters are mapped: a read is a
+ * few loads, no system call.
  */
 int ws_xdp_filter_read(const struct ws_xdp_filter *xf, size_t rule, struct ws_filter_counters *out);
 

@@ -751,6 +751,100 @@ static void test_trie_strides(void **state)
 	ws_filter_set_free(set);
 }
 
+/* The rules of test_direct: plain drops keyed by one prefix (direct trie
+ * entries, dropped without reading a list) beside every way an earlier rule
+ * can still come first: a rule with a check on the same prefix, a nested
+ * prefix, a rule on the other address, a wildcard rule. */
+#define DIRECT_RULES                                                                                                   \
+	"drop src 198.18.1.0/24\n"                                                                                     \
+	"drop src 198.18.2.0/24 proto udp\n"                                                                           \
+	"drop dst 198.19.5.0/24\n"                                                                                     \
+	"drop src 198.18.3.0/24\n"                                                                                     \
+	"pass src 198.18.3.128/25\n"                                                                                   \
+	"drop dst 198.19.6.0/24\n"                                                                                     \
+	"pass dst 198.19.1.0/24\n"                                                                                     \
+	"drop src 198.18.4.0/24\n"                                                                                     \
+	"count proto tcp\n"                                                                                            \
+	"drop src 198.18.9.0/24\n"                                                                                     \
+	"drop src 2001:db8:0:1::/64\n"                                                                                 \
+	"drop dst 2001:db8::/126\n"
+
+/* Direct entries: the same verdicts and counters as classify where the
+ * shortcut applies and where it must not (DIRECT_RULES), alone, behind a
+ * wildcard rule, and with a drop default for the frames no rule takes. */
+static void test_direct(void **state)
+{
+	static const char *const texts[] = {
+		DIRECT_RULES,
+		"count dport 7\n" DIRECT_RULES,
+		"default drop\n" DIRECT_RULES,
+	};
+	static const uint32_t srcs[] = {
+		A4(198, 18, 1, 5), A4(198, 18, 2, 5), A4(198, 18, 3, 5),
+		A4(198, 18, 3, 200), A4(198, 18, 4, 5), A4(198, 18, 9, 5), A4(198, 18, 7, 7),
+	};
+	static const uint32_t dsts[] = { A4(198, 19, 5, 1), A4(198, 19, 6, 1), A4(198, 19, 1, 1), A4(198, 19, 9, 9) };
+	static uint8_t f[MAXF];
+
+	(void)state;
+	if (!have_bpf())
+		return;
+	rng_state = 0x5eed0003;
+	for (size_t t = 0; t < NELEM(texts); t++) {
+		struct ws_filter_set *set = set_from(texts[t]);
+		struct ws_xdp_filter *xf = load(set, 0);
+		struct ws_filter_state *st = ws_filter_state_new(set, false);
+		size_t n = ws_filter_set_rules(set)->n, nf = 0;
+		unsigned drops = 0;
+
+		assert_non_null(st);
+		assert_int_equal(ws_xdp_filter_rules(xf), n);
+		for (size_t i = 0; i < NELEM(srcs) * NELEM(dsts) * 4 + 400; i++) {
+			unsigned len;
+
+			if (i < NELEM(srcs) * NELEM(dsts) * 4) {
+				size_t g = i / 4;
+
+				/* UDP or (the UDP header made 20 bytes of TCP) TCP, to port 7 or 53 */
+				len = udp4(f, srcs[g / NELEM(dsts)], dsts[g % NELEM(dsts)], 1000, i % 2 ? 7 : 53, 12);
+				if (i / 2 % 2)
+					f[14 + 9] = 6;
+			} else {
+				len = gen_frame(f); /* IPv6 from pool6 among them */
+			}
+			struct ws_filter_key key;
+			int x = run(xf, f, len);
+
+			ws_filter_key_from_frame(f, len, &key);
+			unsigned v = ws_filter_classify(set, st, &key, f, len, mono_ns(), 0);
+			if ((x == XDP_DROP) != (v == WS_FILTER_DROP))
+				fail_msg("set %zu frame %zu: XDP %d, classify %u", t, i, x, v);
+			drops += x == XDP_DROP;
+			nf++;
+		}
+		for (size_t r = 0; r <= n; r++) {
+			struct ws_filter_counters a, b;
+
+			read_ctr(xf, r, &a);
+			ws_filter_state_read(st, r, &b);
+			if (a.hits != b.hits || a.bytes != b.bytes || a.drops != b.drops)
+				fail_msg("set %zu rule %zu: XDP %" PRIu64 "/%" PRIu64 "/%" PRIu64 ", classify %" PRIu64
+					 "/%" PRIu64 "/%" PRIu64, t, r, a.hits, a.bytes, a.drops, b.hits, b.bytes, b.drops);
+		}
+		/* the first direct drop and the IPv6 one were taken */
+		struct ws_filter_counters c;
+		size_t first = t == 1 ? 1 : 0;
+		read_ctr(xf, first, &c);
+		assert_true(c.drops > 0);
+		read_ctr(xf, first + 10, &c);
+		assert_true(c.drops > 0);
+		assert_true(drops > 0 && drops < nf);
+		ws_filter_state_free(st);
+		ws_xdp_filter_close(xf);
+		ws_filter_set_free(set);
+	}
+}
+
 /* 10,000 distinct /20../32 source prefixes in 198.18.0.0/15 (and one known
  * /24 last): all in XDP, the same drops as classify for random sources. */
 static void test_many_prefixes(void **state)
@@ -1307,6 +1401,7 @@ int main(void)
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_differential),
 		cmocka_unit_test(test_trie_strides),
+		cmocka_unit_test(test_direct),
 		cmocka_unit_test(test_many_prefixes),
 		cmocka_unit_test(test_tag),
 		cmocka_unit_test(test_rate_limit),
