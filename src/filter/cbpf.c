@@ -124,10 +124,12 @@ struct top {
 };
 
 typedef bool match_fn(const struct ws_cbpf *prog, const uint8_t *frame, uint32_t len);
+typedef uint64_t bulk_fn(const struct ws_cbpf *prog, const uint8_t *const *frames, const uint32_t *lens, uint32_t n);
 
 struct ws_cbpf {
 	/* read on every match */
 	match_fn *match;   /* the engine, specialised for the program's shape */
+	bulk_fn *bulk;     /* the same over up to 64 frames */
 	uint64_t need;     /* shorter frames run threaded; 2^32: all of them */
 	const struct lanes *lanes;
 	uint32_t nslots;                /* ldx msh offsets of the DAG... */
@@ -965,7 +967,7 @@ static const char *validate(const struct bpf_insn *in, uint32_t n)
 
 /* ---- control path --------------------------------------------------------- */
 
-static match_fn *match_fn_of(const struct ws_cbpf *prog);
+static void engine_set(struct ws_cbpf *prog);
 
 static int fail(char *err, size_t errlen, const char *prefix, const char *msg)
 {
@@ -1018,7 +1020,7 @@ int ws_cbpf_compile(const char *expr, struct ws_cbpf **out, char *err, size_t er
 		ws_cbpf_free(c);
 		return fail(err, errlen, "", "out of memory");
 	}
-	c->match = match_fn_of(c);
+	engine_set(c);
 	*out = c;
 	return 0;
 }
@@ -1154,41 +1156,79 @@ wide_run(const struct lanes *l, const int from, const uint8_t *f, uint32_t x, co
 	return (l->table[bits / 64] >> (bits % 64)) & 1;
 }
 
-/* One match function per lanes shape: nc chunks, ng groups (SSE) or all 16
- * lanes (AVX-512), reading from the frame only, after one ldx msh (_x1) or
- * after several (_xn). Frames too short for the program run threaded. */
-#define SHAPE_FNS(name, TARGET, run, ...)                                                               \
+/* Whether the lanes may run frame f (from: where its bytes are, as in
+ * chunk_at): long enough for every load; fills x (one ldx msh) or base[]
+ * (several). Frames too short for the program run threaded. */
+static inline __attribute__((always_inline)) bool lanes_ready(const struct ws_cbpf *p, const int from,
+							       const uint8_t *f, uint32_t len, uint32_t *x,
+							       const uint8_t **base)
+{
+	if (from == FROM_BASE)
+		return dag_ready(p, f, len, base);
+	if (__builtin_expect(len < p->need, 0))
+		return false;
+	if (from == FROM_ONE_X) {
+		*x = (f[p->xoff[0]] & 0xfu) << 2;
+		return __builtin_expect(*x + p->ind_end[0] <= len, 1);
+	}
+	return true;
+}
+
+/* Bit i set for each frame i in bits that matches, run threaded. */
+static uint64_t threaded_bits(const struct ws_cbpf *p, const uint8_t *const *fr, const uint32_t *lens, uint64_t bits)
+{
+	uint64_t hit = 0;
+
+	for (; bits; bits &= bits - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(bits);
+
+		hit |= (uint64_t)(threaded_run(p, fr[i], lens[i], NULL) != 0) << i;
+	}
+	return hit;
+}
+
+/* One match function and one bulk function per lanes shape: nc chunks, ng
+ * groups (SSE) or all 16 lanes (AVX-512), reading from the frame only, after
+ * one ldx msh (_x1) or after several (_xn). The bulk loop has no call and no
+ * store: the program's constants stay in registers from frame to frame;
+ * frames the lanes cannot run are left to threaded_bits after it. */
+#define SHAPE_FNS(name, from, TARGET, run, ...)                                                         \
 	static TARGET bool name(const struct ws_cbpf *p, const uint8_t *f, uint32_t len)                \
 	{                                                                                               \
-		if (__builtin_expect(len < p->need, 0))                                                 \
-			return threaded_run(p, f, len, NULL) != 0;                                      \
-		return run(p->lanes, FROM_FRAME, f, 0, NULL, len, __VA_ARGS__);                         \
-	}                                                                                               \
-	static TARGET bool name##_x1(const struct ws_cbpf *p, const uint8_t *f, uint32_t len)           \
-	{                                                                                               \
-		uint32_t x;                                                                             \
+		const uint8_t *base[DAG_LEN_SLOT + 1];                                                  \
+		uint32_t x = 0;                                                                         \
                                                                                                         \
-		if (__builtin_expect(len < p->need, 0))                                                 \
+		if (!lanes_ready(p, from, f, len, &x, base))                                            \
 			return threaded_run(p, f, len, NULL) != 0;                                      \
-		x = (f[p->xoff[0]] & 0xfu) << 2;                                                        \
-		if (__builtin_expect(x + p->ind_end[0] > len, 0))                                       \
-			return threaded_run(p, f, len, NULL) != 0;                                      \
-		return run(p->lanes, FROM_ONE_X, f, x, NULL, len, __VA_ARGS__);                         \
+		return run(p->lanes, from, f, x, base, len, __VA_ARGS__);                               \
 	}                                                                                               \
-	static TARGET bool name##_xn(const struct ws_cbpf *p, const uint8_t *f, uint32_t len)           \
+	static TARGET uint64_t name##_bulk(const struct ws_cbpf *p, const uint8_t *const *fr,           \
+					   const uint32_t *lens, uint32_t n)                            \
 	{                                                                                               \
 		const uint8_t *base[DAG_LEN_SLOT + 1];                                                  \
+		uint64_t hit = 0, slow = 0;                                                             \
                                                                                                         \
-		if (!dag_ready(p, f, len, base))                                                        \
-			return threaded_run(p, f, len, NULL) != 0;                                      \
-		return run(p->lanes, FROM_BASE, f, 0, base, len, __VA_ARGS__);                          \
+		for (uint32_t i = 0; i < n; i++) {                                                      \
+			uint32_t x = 0;                                                                 \
+                                                                                                        \
+			if (!lanes_ready(p, from, fr[i], lens[i], &x, base))                            \
+				slow |= 1ull << i;                                                      \
+			else                                                                            \
+				hit |= (uint64_t)run(p->lanes, from, fr[i], x, base, lens[i], __VA_ARGS__) \
+				       << i;                                                            \
+		}                                                                                       \
+		return slow ? hit | threaded_bits(p, fr, lens, slow) : hit;                             \
 	}
+#define SHAPE_FROMS(name, TARGET, run, ...)                                                             \
+	SHAPE_FNS(name, FROM_FRAME, TARGET, run, __VA_ARGS__)                                           \
+	SHAPE_FNS(name##_x1, FROM_ONE_X, TARGET, run, __VA_ARGS__)                                      \
+	SHAPE_FNS(name##_xn, FROM_BASE, TARGET, run, __VA_ARGS__)
 #define LANES_FNS(nc)                                                                                   \
-	SHAPE_FNS(lanes_##nc##_1, LANES_TARGET, lanes_run, nc, 1)                                       \
-	SHAPE_FNS(lanes_##nc##_2, LANES_TARGET, lanes_run, nc, 2)                                       \
-	SHAPE_FNS(lanes_##nc##_3, LANES_TARGET, lanes_run, nc, 3)                                       \
-	SHAPE_FNS(lanes_##nc##_4, LANES_TARGET, lanes_run, nc, 4)                                       \
-	SHAPE_FNS(wide_##nc, WIDE_TARGET, wide_run, nc)
+	SHAPE_FROMS(lanes_##nc##_1, LANES_TARGET, lanes_run, nc, 1)                                     \
+	SHAPE_FROMS(lanes_##nc##_2, LANES_TARGET, lanes_run, nc, 2)                                     \
+	SHAPE_FROMS(lanes_##nc##_3, LANES_TARGET, lanes_run, nc, 3)                                     \
+	SHAPE_FROMS(lanes_##nc##_4, LANES_TARGET, lanes_run, nc, 4)                                     \
+	SHAPE_FROMS(wide_##nc, WIDE_TARGET, wide_run, nc)
 LANES_FNS(1)
 LANES_FNS(2)
 LANES_FNS(3)
@@ -1196,28 +1236,61 @@ LANES_FNS(4)
 LANES_FNS(5)
 LANES_FNS(6)
 #undef LANES_FNS
+#undef SHAPE_FROMS
 #undef SHAPE_FNS
 
-#define SHAPE(name) { name, name##_x1, name##_xn }
+struct engine {
+	match_fn *one;
+	bulk_fn *bulk;
+};
+
+#define SHAPE(name) { { name, name##_bulk }, { name##_x1, name##_x1_bulk }, { name##_xn, name##_xn_bulk } }
 #define SHAPES(nc)                                                                                      \
 	{ SHAPE(lanes_##nc##_1), SHAPE(lanes_##nc##_2), SHAPE(lanes_##nc##_3), SHAPE(lanes_##nc##_4),   \
 	  SHAPE(wide_##nc) }
-static match_fn *const lanes_fns[LANES_MAX_CHUNKS][5][3] = { SHAPES(1), SHAPES(2), SHAPES(3),
+static const struct engine lanes_fns[LANES_MAX_CHUNKS][5][3] = { SHAPES(1), SHAPES(2), SHAPES(3),
 							     SHAPES(4), SHAPES(5), SHAPES(6) };
 #undef SHAPES
 #undef SHAPE
 
-/* The engine ws_cbpf_compile chose for prog. */
-static match_fn *match_fn_of(const struct ws_cbpf *prog)
+/* The bulk form of the engines without lanes: one call per frame. */
+#define ONE_BY_ONE(name)                                                                                \
+	static uint64_t name##_bulk(const struct ws_cbpf *p, const uint8_t *const *fr, const uint32_t *lens, \
+				    uint32_t n)                                                         \
+	{                                                                                               \
+		uint64_t hit = 0;                                                                       \
+                                                                                                        \
+		for (uint32_t i = 0; i < n; i++)                                                        \
+			hit |= (uint64_t)name(p, fr[i], lens[i]) << i;                                  \
+		return hit;                                                                             \
+	}
+ONE_BY_ONE(const_match)
+ONE_BY_ONE(threaded_match)
+#undef ONE_BY_ONE
+
+/* Set the engine ws_cbpf_compile chose for prog. */
+static void engine_set(struct ws_cbpf *prog)
 {
 	const struct lanes *l = prog->lanes;
+	struct engine e;
 
 	if (l)
-		return lanes_fns[l->nchunks - 1][l->wide ? 4 : l->ngroups - 1][prog->nslots < 2 ? prog->nslots : 2];
-	return prog->dag && !prog->ntests ? const_match : threaded_match;
+		e = lanes_fns[l->nchunks - 1][l->wide ? 4 : l->ngroups - 1][prog->nslots < 2 ? prog->nslots : 2];
+	else if (prog->dag && !prog->ntests)
+		e = (struct engine){ const_match, const_match_bulk };
+	else
+		e = (struct engine){ threaded_match, threaded_match_bulk };
+	prog->match = e.one;
+	prog->bulk = e.bulk;
 }
 
 bool ws_cbpf_match(const struct ws_cbpf *prog, const uint8_t *frame, uint32_t len)
 {
 	return prog->match(prog, frame, len);
+}
+
+uint64_t ws_cbpf_match_bulk(const struct ws_cbpf *prog, const uint8_t *const *frames, const uint32_t *lens,
+			    uint32_t n)
+{
+	return prog->bulk(prog, frames, lens, n < WS_CBPF_BULK_MAX ? n : WS_CBPF_BULK_MAX);
 }

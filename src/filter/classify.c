@@ -41,12 +41,32 @@ typedef unsigned __int128 ws_u128;
 struct crule {
 	uint16_t check;
 	uint8_t action, family, proto, fl_value, fl_mask;
+	uint8_t expr_ord; /* C_EXPR: the rule's place among the set's expression rules, at most EXPR_ORD_MAX */
 	uint16_t sport_lo, sport_hi, dport_lo, dport_hi, len_lo, len_hi;
 	uint32_t rl; /* index in set->rl (rate-limit rules) */
 	const struct ws_cbpf *expr;
 	uint64_t dst_mask[2], dst_val[2]; /* the dst prefix as two 64-bit words, byte order kept */
 } ws_cache_aligned;
 _Static_assert(sizeof(struct crule) == WS_CACHE_LINE, "struct crule is one cache line");
+
+/* crule.expr_ord of the 255th expression rule and those after it: ordinals
+ * past it are not told apart (such rules always run per packet). */
+#define EXPR_ORD_MAX 255u
+
+/* ws_filter_classify_bulk runs up to this many expression rules (the first
+ * ones at or after first_rule) over each batch with ws_cbpf_match_bulk before
+ * the merge, for every packet whether the merge reaches the rule or not (an
+ * expression's answer depends on the frame only); the merge then reads a
+ * bit. Later expression rules run per packet when reached. */
+#define BULK_EXPRS 4u
+_Static_assert(WS_FILTER_BULK_BATCH <= WS_CBPF_BULK_MAX, "a batch's expression answers fit one bulk call");
+
+/* A batch's precomputed expression answers: bits[j] bit i for expression
+ * rule ordinal e0 + j (j < n) and packet i of the batch. */
+struct expr_bits {
+	uint64_t bits[BULK_EXPRS];
+	uint32_t e0, n;
+};
 
 /* A rate-limit rule's bucket parameters. */
 struct rl_info {
@@ -76,6 +96,8 @@ struct ws_filter_set {
 	struct rl_info *rl;
 	uint32_t nrl;
 	uint32_t n;
+	uint32_t *expr_rule; /* the expression rules' indexes, in rule order */
+	uint32_t nexpr;
 	uint8_t default_action;
 	bool has_per_source;
 	struct trie t[2][2]; /* [family 4: 0, 6: 1][src 0, dst 1] */
@@ -189,8 +211,11 @@ static int compile_rule(struct ws_filter_set *s, size_t i, char *err, size_t err
 		c->check |= C_FLAGS;
 	if (r->match & WS_FILTER_M_LEN)
 		c->check |= C_LEN;
-	if (r->match & WS_FILTER_M_EXPR)
+	if (r->match & WS_FILTER_M_EXPR) {
 		c->check |= C_EXPR;
+		c->expr_ord = (uint8_t)(s->nexpr < EXPR_ORD_MAX ? s->nexpr : EXPR_ORD_MAX);
+		s->expr_rule[s->nexpr++] = (uint32_t)i;
+	}
 	/* A keyed rule comes up only for packets of its family whose keying
 	 * prefix matched; a src-keyed one still has its dst to check. */
 	if (r->match & (WS_FILTER_M_SRC | WS_FILTER_M_DST))
@@ -460,11 +485,12 @@ struct ws_filter_set *ws_filter_set_build(struct ws_filter_rules *rules, char *e
 	if (s->crules)
 		memset(s->crules, 0, (s->n + 1) * sizeof(*s->crules));
 	s->rl = calloc(s->n + 1, sizeof(*s->rl));
+	s->expr_rule = calloc(s->n + 1, sizeof(*s->expr_rule));
 	wild = calloc(s->n + 1, sizeof(*wild));
 	for (int f = 0; f < 2; f++)
 		for (int d = 0; d < 2; d++)
 			e[f][d] = calloc(s->n + 1, sizeof(*e[f][d]));
-	if (!s->crules || !s->rl || !wild || !e[0][0] || !e[0][1] || !e[1][0] || !e[1][1])
+	if (!s->crules || !s->rl || !s->expr_rule || !wild || !e[0][0] || !e[0][1] || !e[1][0] || !e[1][1])
 		goto oom;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct ws_filter_rule *r = &rules->rules[i];
@@ -545,6 +571,7 @@ void ws_filter_set_free(struct ws_filter_set *s)
 		}
 	free(s->crules);
 	free(s->rl);
+	free(s->expr_rule);
 	free(s->pool);
 	free(s->list_off);
 	free(s->list_len);
@@ -788,9 +815,10 @@ static ws_always_inline bool port_ok(const struct ws_filter_key *k)
 }
 
 /* The checks of a candidate that its list did not settle (the semantics of
- * ws_filter_rule_match()). */
+ * ws_filter_rule_match()). xb: a bulk batch's expression answers (packet i
+ * of the batch), or NULL (per packet). */
 static ws_always_inline bool crule_match(const struct crule *c, const struct ws_filter_key *k, const uint8_t *frame,
-					 uint32_t len)
+					 uint32_t len, const struct expr_bits *xb, unsigned i)
 {
 	unsigned chk = c->check;
 
@@ -817,8 +845,13 @@ static ws_always_inline bool crule_match(const struct crule *c, const struct ws_
 		if ((d[0] & c->dst_mask[0]) != c->dst_val[0] || (d[1] & c->dst_mask[1]) != c->dst_val[1])
 			return false;
 	}
-	if ((chk & C_EXPR) && !ws_cbpf_match(c->expr, frame, len))
-		return false;
+	if (chk & C_EXPR) {
+		uint32_t j = xb ? c->expr_ord - xb->e0 : 0;
+
+		if (xb && j < xb->n && c->expr_ord < EXPR_ORD_MAX)
+			return (xb->bits[j] >> i) & 1;
+		return ws_cbpf_match(c->expr, frame, len);
+	}
 	return true;
 }
 
@@ -846,7 +879,8 @@ static ws_always_inline const uint32_t *list_from(const struct ws_filter_set *s,
  * wildcard lists from the first rule on): merge them in rule order. */
 static ws_always_inline unsigned eval(const struct ws_filter_set *s, struct ws_filter_state *st,
 				      const struct ws_filter_key *key, const uint8_t *frame, uint32_t len,
-				      uint64_t now, const uint32_t *a, const uint32_t *b, const uint32_t *w)
+				      uint64_t now, const uint32_t *a, const uint32_t *b, const uint32_t *w,
+				      const struct expr_bits *xb, unsigned i)
 {
 	for (;;) {
 		uint32_t ra = *a, rb = *b, rw = *w;
@@ -859,7 +893,7 @@ static ws_always_inline unsigned eval(const struct ws_filter_set *s, struct ws_f
 		a += ra == r;
 		b += rb == r;
 		w += rw == r;
-		if (!crule_match(&s->crules[r], key, frame, len))
+		if (!crule_match(&s->crules[r], key, frame, len, xb, i))
 			continue;
 		int v = apply(s, st, r, key, len, now);
 		if (v >= 0)
@@ -892,7 +926,7 @@ unsigned ws_filter_classify(const struct ws_filter_set *s, struct ws_filter_stat
 			did = ws_lpm6_lookup(s->t[1][1].lpm6, key->dst);
 	}
 	return eval(s, st, key, frame, len, now_ns, list_from(s, sid, first), list_from(s, did, first),
-		    list_from(s, s->wild, first));
+		    list_from(s, s->wild, first), NULL, 0);
 }
 
 /* How many packets ahead the bulk form prefetches a packet's first
@@ -949,7 +983,18 @@ unsigned ws_filter_classify_bulk(const struct ws_filter_set *s, struct ws_filter
 {
 	uint32_t first = clamp_first(s, first_rule);
 	const uint32_t *w = list_from(s, s->wild, first);
+	struct expr_bits xb = { .e0 = 0, .n = 0 };
 	unsigned drops = 0;
+
+	/* the expression rules the batches run in bulk: from the first one at
+	 * or after first on */
+	while (xb.e0 < s->nexpr && s->expr_rule[xb.e0] < first)
+		xb.e0++;
+	if (xb.e0 < EXPR_ORD_MAX) {
+		xb.n = s->nexpr - xb.e0 < BULK_EXPRS ? s->nexpr - xb.e0 : BULK_EXPRS;
+		if (xb.e0 + xb.n > EXPR_ORD_MAX)
+			xb.n = EXPR_ORD_MAX - xb.e0;
+	}
 
 	for (unsigned base = 0; base < n; base += WS_FILTER_BULK_BATCH) {
 		unsigned m = n - base < WS_FILTER_BULK_BATCH ? n - base : WS_FILTER_BULK_BATCH;
@@ -958,6 +1003,9 @@ unsigned ws_filter_classify_bulk(const struct ws_filter_set *s, struct ws_filter
 		const uint32_t *la[WS_FILTER_BULK_BATCH], *lb[WS_FILTER_BULK_BATCH];
 
 		bulk_lookup(s, k, m, sid, did);
+		for (uint32_t j = 0; j < xb.n; j++)
+			xb.bits[j] = ws_cbpf_match_bulk(s->crules[s->expr_rule[xb.e0 + j]].expr, frames + base,
+							lens + base, m);
 		for (unsigned i = 0; i < m; i++) {
 			la[i] = list_from(s, sid[i], first);
 			lb[i] = list_from(s, did[i], first);
@@ -976,7 +1024,8 @@ unsigned ws_filter_classify_bulk(const struct ws_filter_set *s, struct ws_filter
 					ws_prefetchw(&st->ctr[r]);
 				}
 			}
-			unsigned v = eval(s, st, &k[i], frames[base + i], lens[base + i], now_ns, la[i], lb[i], w);
+			unsigned v = eval(s, st, &k[i], frames[base + i], lens[base + i], now_ns, la[i], lb[i], w,
+					  &xb, i);
 
 			verdicts[base + i] = (uint8_t)v;
 			drops += v == WS_FILTER_DROP;

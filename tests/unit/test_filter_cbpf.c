@@ -681,6 +681,65 @@ static void test_sse_lanes(void **state)
 	assert_int_equal(unsetenv("WS_CBPF_NO_AVX512"), 0);
 }
 
+/* ws_cbpf_match_bulk gives ws_cbpf_match's answer for every frame and every
+ * truncation of it (each in an allocation of exactly its length), in bursts
+ * of 1 to 64 frames and one of more (counted as 64); with the SSE lanes too. */
+static void test_bulk(void **state)
+{
+	enum { MAXN = 32 * 1600 };
+	static const uint8_t *p[MAXN];
+	static uint32_t len[MAXN];
+	uint64_t rng = 0x5eedb01c;
+
+	(void)state;
+	for (int sse = 0; sse < 2; sse++) {
+		if (sse)
+			assert_int_equal(setenv("WS_CBPF_NO_AVX512", "1", 1), 0);
+		for (unsigned e = 0; e < NEXPRS; e++) {
+			struct ws_cbpf *c;
+			char err[256];
+			unsigned n = 0, matched = 0;
+
+			assert_int_equal(ws_cbpf_compile(exprs[e].expr, &c, err, sizeof(err)), 0);
+			for (unsigned i = 0; i < nframes; i++)
+				for (unsigned l = 0; l <= frames[i].len && n < MAXN; l += l < 80 ? 1 : 7) {
+					uint8_t *copy = malloc(l ? l : 1);
+
+					assert_non_null(copy);
+					memcpy(copy, frames[i].b, l);
+					p[n] = copy;
+					len[n++] = l;
+				}
+			for (unsigned at = 0, k; at < n; at += k) {
+				rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+				k = 1 + (unsigned)(rng >> 33) % 70; /* over 64 now and then */
+				if (k > n - at)
+					k = n - at;
+				uint64_t bits = ws_cbpf_match_bulk(c, p + at, len + at, k);
+
+				for (unsigned j = 0; j < k; j++) {
+					bool want = j < WS_CBPF_BULK_MAX && ws_cbpf_match(c, p[at + j], len[at + j]);
+
+					bool got = j < WS_CBPF_BULK_MAX && (bits >> j & 1);
+
+					if (got != want)
+						fail_msg("\"%s\" frame %u (%u bytes), burst of %u: bulk %d, single %d",
+							 exprs[e].expr, at + j, len[at + j], k, got, want);
+					matched += want;
+				}
+				if (k > WS_CBPF_BULK_MAX)
+					k = WS_CBPF_BULK_MAX; /* the rest comes again in the next burst */
+			}
+			if (exprs[e].expr[0] && matched == 0)
+				fail_msg("\"%s\" matched nothing", exprs[e].expr);
+			for (unsigned i = 0; i < n; i++)
+				free((void *)p[i]);
+			ws_cbpf_free(c);
+		}
+	}
+	assert_int_equal(unsetenv("WS_CBPF_NO_AVX512"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -689,6 +748,7 @@ int main(void)
 		cmocka_unit_test(test_sse_lanes),
 		cmocka_unit_test(test_capture_frames),
 		cmocka_unit_test(test_engines),
+		cmocka_unit_test(test_bulk),
 		cmocka_unit_test(test_range_merge),
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_protochain),

@@ -910,6 +910,83 @@ static void test_differential(void **state)
 	}
 }
 
+/* Expression rules in the bulk form: the first BULK_EXPRS (classify.c) at or
+ * after first_rule are answered for the whole batch at once, the later ones
+ * per packet; verdicts and counters must be the single form's and the
+ * reference's, from every first rule, for bursts of every size. */
+static void test_bulk_exprs(void **state)
+{
+	(void)state;
+	static const char *const text = "count expr \"udp\"\n"
+					 "drop src 198.18.1.0/24 expr \"udp dst port 53\"\n"
+					 "pass expr \"tcp[tcpflags] & tcp-ack != 0\"\n"
+					 "drop src 198.18.2.0/24\n"
+					 "count expr \"len < 100\"\n"
+					 "drop expr \"udp and src port 7\"\n"
+					 "rate-limit 1pps burst 50 expr \"tcp\"\n"
+					 "drop expr \"ip6\"\n"
+					 "count dst 198.19.0.0/16 expr \"udp\"\n"
+					 "drop expr \"tcp dst port 80\"\n";
+	enum { NPKT = 700 };
+	static struct pkt pk[NPKT];
+	static struct ws_filter_key keys[NPKT];
+	static const uint8_t *frames[NPKT];
+	static uint32_t lens[NPKT];
+	static uint8_t verdicts[NPKT];
+	static const char *const src4[] = { "198.18.1.9", "198.18.2.9", "198.18.3.9" };
+	static const char *const dsts[] = { "198.19.0.1", "198.18.0.1" };
+	static const uint16_t ports[] = { 7, 53, 80, 1000 };
+	static const uint8_t flags[] = { 0x02, 0x10, 0x12 };
+
+	rng_state = 77;
+	for (int i = 0; i < NPKT; i++) {
+		uint8_t proto = rnd() % 2 ? 6 : 17;
+		uint16_t l3 = (uint16_t)(rnd() % 2 ? 60 : 40 + rnd() % 400);
+
+		if (rnd() % 6 == 0)
+			mk(&pk[i], "2001:db8::1", "2001:db8::2", proto, ports[rnd() % 4], ports[rnd() % 4],
+			   flags[rnd() % 3], (uint16_t)(l3 + 40));
+		else
+			mk(&pk[i], src4[rnd() % 3], dsts[rnd() % 2], proto, ports[rnd() % 4], ports[rnd() % 4],
+			   flags[rnd() % 3], l3);
+		keys[i] = pk[i].k;
+		frames[i] = pk[i].f;
+		lens[i] = pk[i].len;
+	}
+	for (size_t first = 0; first <= 10; first++) {
+		struct duo d = duo_new(text, false);
+		struct ws_filter_state *b = ws_filter_state_new(d.set, false);
+		unsigned drops = 0, bdrops = 0;
+
+		assert_non_null(b);
+		for (int i = 0; i < NPKT; i++)
+			drops += cls_from(&d, &pk[i], 0, first) == WS_FILTER_DROP;
+		for (unsigned i = 0, m; i < NPKT; i += m) {
+			m = (unsigned)(1 + rnd() % 150);
+			if (m > NPKT - i)
+				m = NPKT - i;
+			bdrops += ws_filter_classify_bulk(d.set, b, keys + i, frames + i, lens + i, verdicts + i, m, 0,
+							  first);
+		}
+		assert_int_equal(bdrops, drops);
+		for (size_t r = 0; r <= 10; r++) {
+			struct ws_filter_counters x = ctr(&d, r), y;
+
+			ws_filter_state_read(b, r, &y);
+			if (x.hits != y.hits || x.bytes != y.bytes || x.drops != y.drops)
+				fail_msg("first %zu rule %zu: single %llu/%llu, bulk %llu/%llu", first, r,
+					 (unsigned long long)x.hits, (unsigned long long)x.drops,
+					 (unsigned long long)y.hits, (unsigned long long)y.drops);
+			/* every rule from first on sees packets */
+			if (r >= first && r < 10)
+				assert_true(x.hits > 0);
+		}
+		assert_true(first > 6 || (drops > 0 && drops < NPKT));
+		ws_filter_state_free(b);
+		duo_free(&d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -927,6 +1004,7 @@ int main(void)
 		cmocka_unit_test(test_rl_table_full),
 		cmocka_unit_test(test_counters_sum),
 		cmocka_unit_test(test_xdp_expr),
+		cmocka_unit_test(test_bulk_exprs),
 		cmocka_unit_test(test_xdp_overlap),
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_differential),
