@@ -797,6 +797,27 @@ int ws_xdp_filter_read(const struct ws_xdp_filter *xf, size_t rule, struct ws_fi
 	return 0;
 }
 
+int ws_xdp_filter_run_stats(const struct ws_xdp_filter *xf, uint64_t *runs, uint64_t *ns)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	*runs = *ns = 0;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(xf->prog_fd, &info, &len))
+		return -errno;
+	*runs = info.run_cnt;
+	*ns = info.run_time_ns;
+	return 0;
+}
+
+int ws_xdp_filter_stats_enable(void)
+{
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+	return fd < 0 ? -errno : fd;
+}
+
 int ws_xdp_filter_xsks_fd(const struct ws_xdp_filter *xf)
 {
 	return xf->xsks_fd;

@@ -52,7 +52,7 @@ check "filter run refuses a rule XDP cannot run (exit 2)" \
 check "filter run on a missing interface exits 2" \
 	test "$(exit_code ip netns exec ws-fwd "$ws" filter run --dev nosuch0 --rules "$tmp/flood.rules" --control none)" = 2
 ip netns exec ws-fwd "$ws" filter run --dev fwd0 --rules "$tmp/flood.rules" --control "$tmp/f.sock" \
-	--stats-interval 0 --json >"$tmp/run.json" 2>"$tmp/run.err" &
+	--stats-interval 0 --bpf-stats --json >"$tmp/run.json" 2>"$tmp/run.err" &
 pid=$!
 for _ in $(seq 100); do [[ -S $tmp/f.sock ]] && break; sleep 0.1; done
 check "filter run starts and says its XDP mode" grep -q "XDP native\|XDP generic" "$tmp/run.err"
@@ -71,6 +71,8 @@ check "count saw the 4,000 others" test "$(json_field "$tmp/run.json" 'd["rules"
 check "the default passed them on (4,000 + whatever the kernel sent)" \
 	test "$(json_field "$tmp/run.json" 'd["rules"][2]["hits"]')" -ge 4000
 check "nothing else dropped" test "$(json_field "$tmp/run.json" 'd["dropped"]')" = 6000
+check "--bpf-stats: the kernel timed every frame the program saw" \
+	test "$(json_field "$tmp/run.json" 'd["xdp_runs"] >= d["frames"] >= 10000 and d["xdp_ns_per_run"] > 0')" = True
 check "after Ctrl-C no XDP program on fwd0" bash -c "! ip -n ws-fwd link show fwd0 | grep -q xdp"
 "$tb" down >/dev/null 2>&1
 
