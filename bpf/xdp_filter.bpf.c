@@ -18,8 +18,8 @@
  *     size), IPv6 ones LPM_TRIE maps;
  *     A trie entry may be direct (WS_XDPF_DIRECT, xdp_filter_abi.h): the
  *     prefix's rule is a plain drop; when it comes first of all candidates
- *     the frame is dropped here, and so is a frame no list has a rule for
- *     passed on, neither reading a list;
+ *     the frame is dropped here, and a frame no list has a rule for goes
+ *     straight to step 4's default, neither reading a list;
  *  3. otherwise merge the three lists (disjoint, ascending) in rule order in a
  *     bpf_loop (the verifier checks the step a few times, not once per
  *     candidate: about 14,000 instructions for any rule set) and check each

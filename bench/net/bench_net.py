@@ -753,9 +753,10 @@ def filter_summary(recs, rows, skipped):
 		ratio of medians taken apart."""
 		by = {}
 		for r in recs:
-			if r["filter"] in (a, b) and r.get(key):
+			if r["filter"] in (a, b) and r.get(key) is not None:
 				by.setdefault(r["round"], {})[r["filter"]] = r[key]
-		v = [x[a] / x[b] for x in by.values() if a in x and b in x]
+		# a round where a gave 0 counts (ratio 0); only a zero denominator is left out
+		v = [x[a] / x[b] for x in by.values() if a in x and b in x and x[b]]
 		return (statistics.median(v), min(v), max(v)) if v else (None, None, None)
 
 	out = {"bench": "net_filter_summary", "rounds": max(r["round"] for r in recs), "rows": {}, "ratios": {}}

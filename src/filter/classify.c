@@ -41,7 +41,7 @@ typedef unsigned __int128 ws_u128;
 struct crule {
 	uint16_t check;
 	uint8_t action, family, proto, fl_value, fl_mask;
-	uint8_t expr_ord; /* C_EXPR: the rule's place among the set's expression rules, at most EXPR_ORD_MAX */
+	uint8_t expr_ord; /* C_EXPR: the rule's place among expr_rule[], EXPR_ORD_MAX when not there */
 	uint16_t sport_lo, sport_hi, dport_lo, dport_hi, len_lo, len_hi;
 	uint32_t rl; /* index in set->rl (rate-limit rules) */
 	const struct ws_cbpf *expr;
@@ -49,15 +49,16 @@ struct crule {
 } ws_cache_aligned;
 _Static_assert(sizeof(struct crule) == WS_CACHE_LINE, "struct crule is one cache line");
 
-/* crule.expr_ord of the 255th expression rule and those after it: ordinals
- * past it are not told apart (such rules always run per packet). */
+/* crule.expr_ord of the 256th bulk-answered expression rule and those after
+ * it (ordinal 255 on): not told apart, such rules always run per packet. */
 #define EXPR_ORD_MAX 255u
 
-/* ws_filter_classify_bulk runs up to this many expression rules (the first
- * ones at or after first_rule) over each batch with ws_cbpf_match_bulk before
- * the merge, for every packet whether the merge reaches the rule or not (an
- * expression's answer depends on the frame only); the merge then reads a
- * bit. Later expression rules run per packet when reached. */
+/* ws_filter_classify_bulk runs up to this many expression rules without a
+ * prefix (the first ones at or after first_rule) over each batch with
+ * ws_cbpf_match_bulk before the merge, for every packet whether the merge
+ * reaches the rule or not (an expression's answer depends on the frame
+ * only); the merge then reads a bit. Rules keyed by a prefix, which most
+ * packets never reach, and later ones run per packet when reached. */
 #define BULK_EXPRS 4u
 _Static_assert(WS_FILTER_BULK_BATCH <= WS_CBPF_BULK_MAX, "a batch's expression answers fit one bulk call");
 
@@ -96,7 +97,7 @@ struct ws_filter_set {
 	struct rl_info *rl;
 	uint32_t nrl;
 	uint32_t n;
-	uint32_t *expr_rule; /* the expression rules' indexes, in rule order */
+	uint32_t *expr_rule; /* the expression rules without a prefix, in rule order */
 	uint32_t nexpr;
 	uint8_t default_action;
 	bool has_per_source;
@@ -213,8 +214,11 @@ static int compile_rule(struct ws_filter_set *s, size_t i, char *err, size_t err
 		c->check |= C_LEN;
 	if (r->match & WS_FILTER_M_EXPR) {
 		c->check |= C_EXPR;
-		c->expr_ord = (uint8_t)(s->nexpr < EXPR_ORD_MAX ? s->nexpr : EXPR_ORD_MAX);
-		s->expr_rule[s->nexpr++] = (uint32_t)i;
+		c->expr_ord = EXPR_ORD_MAX;
+		if (!(r->match & (WS_FILTER_M_SRC | WS_FILTER_M_DST))) {
+			c->expr_ord = (uint8_t)(s->nexpr < EXPR_ORD_MAX ? s->nexpr : EXPR_ORD_MAX);
+			s->expr_rule[s->nexpr++] = (uint32_t)i;
+		}
 	}
 	/* A keyed rule comes up only for packets of its family whose keying
 	 * prefix matched; a src-keyed one still has its dst to check. */

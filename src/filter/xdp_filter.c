@@ -53,9 +53,10 @@ struct ws_xdp_filter {
 	size_t k, n;
 	unsigned flags;
 	int ncpus;
-	/* the counters map, mapped read-only: ncpus rows of k + 1 */
+	/* the counters map, mapped read-only: ncpus rows of ctr_row (k + 1
+	 * used, rounded up to whole cache lines) */
 	const struct ws_xdpf_counters *ctr;
-	size_t ctr_bytes;
+	size_t ctr_row, ctr_bytes;
 	/* while attached */
 	int ifindex; /* 0: not attached */
 	uint32_t mode; /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
@@ -370,7 +371,7 @@ static int size_maps(struct ws_xdp_filter *xf, const struct ws_filter_set *set, 
 	/* the set's lists, the empty one, a list per rule for direct entries */
 	sz[nsz].name = "xdpf_lists", sz[nsz++].n = ws_filter_set_nlists(set) + 1 + xf->k;
 	sz[nsz].name = "xdpf_rules", sz[nsz++].n = xf->k;
-	sz[nsz].name = "xdpf_ctr", sz[nsz++].n = (size_t)xf->ncpus * (xf->k + 1);
+	sz[nsz].name = "xdpf_ctr", sz[nsz++].n = (size_t)xf->ncpus * xf->ctr_row;
 	sz[nsz].name = "xdpf_rl", sz[nsz++].n = rl_entries;
 	for (unsigned i = 0; i < nsz; i++) {
 		struct bpf_map *m = map_named(xf, sz[i].name);
@@ -431,11 +432,11 @@ static int fill_maps(struct ws_xdp_filter *xf, const struct ws_filter_set *set, 
 	static const char *const tries6[2] = { "xdpf_src6", "xdpf_dst6" };
 	static const uint32_t tbits[2][2] = { { WS_XDPF_T_SRC4, WS_XDPF_T_DST4 }, { WS_XDPF_T_SRC6, WS_XDPF_T_DST6 } };
 	size_t nlists = ws_filter_set_nlists(set);
-	/* the empty list (all zeros in the array already) goes last */
+	/* the empty list (all zeros in the array already) after the set's */
 	struct ws_xdpf_config cfg = { .flags = xf->flags, .k = (uint32_t)xf->k, .n = (uint32_t)xf->n,
 				      .wild = (uint32_t)nlists, .empty = (uint32_t)nlists,
 				      .wild_first = WS_XDPF_NO_RULE, .direct_base = (uint32_t)nlists + 1,
-				      .ctr_row = (uint32_t)xf->k + 1, .ncpus = (uint32_t)xf->ncpus };
+				      .ctr_row = (uint32_t)xf->ctr_row, .ncpus = (uint32_t)xf->ncpus };
 	uint32_t zero = 0, wild = ws_filter_set_wildcard_list(set);
 	int fd, rc;
 
@@ -591,6 +592,7 @@ struct ws_xdp_filter *ws_xdp_filter_load_opts(const struct ws_filter_set *set, c
 		goto fail;
 	}
 	xf->ncpus = rc;
+	xf->ctr_row = (xf->k + WS_XDPF_CTR_ROW_ALIGN) / WS_XDPF_CTR_ROW_ALIGN * WS_XDPF_CTR_ROW_ALIGN;
 	xf->obj = bpf_object__open_mem(ws_xdp_filter_obj, ws_xdp_filter_obj_size, &oopts);
 	if (!xf->obj) {
 		rc = -errno;
@@ -649,7 +651,7 @@ struct ws_xdp_filter *ws_xdp_filter_load_opts(const struct ws_filter_set *set, c
 	log = NULL;
 	xf->prog_fd = bpf_program__fd(prog);
 	/* an array map's values are contiguous, each rounded up to 8 bytes */
-	xf->ctr_bytes = (size_t)xf->ncpus * (xf->k + 1) * sizeof(struct ws_xdpf_counters);
+	xf->ctr_bytes = (size_t)xf->ncpus * xf->ctr_row * sizeof(struct ws_xdpf_counters);
 	ctr = mmap(NULL, xf->ctr_bytes, PROT_READ, MAP_SHARED, bpf_map__fd(map_named(xf, "xdpf_ctr")), 0);
 	if (ctr == MAP_FAILED) {
 		rc = -errno;
@@ -788,7 +790,7 @@ int ws_xdp_filter_read(const struct ws_xdp_filter *xf, size_t rule, struct ws_fi
 	/* each CPU's row (xdp_filter_abi.h); a value being updated may be read
 	 * half new, as with any counter read while traffic flows */
 	for (int c = 0; c < xf->ncpus; c++) {
-		const volatile struct ws_xdpf_counters *v = &xf->ctr[(size_t)c * (xf->k + 1) + rule];
+		const volatile struct ws_xdpf_counters *v = &xf->ctr[(size_t)c * xf->ctr_row + rule];
 
 		out->hits += v->hits;
 		out->bytes += v->bytes;

@@ -118,14 +118,16 @@ void ws_xdp_filter_detach_all(void);
  */
 int ws_xdp_filter_read(const struct ws_xdp_filter *xf, size_t rule, struct ws_filter_counters *out);
 
-/* Control path: the fd of the program's XSKMAP (WS_XDPF_XSKS slots, the key
- * is the RX queue index, the value an AF_XDP socket fd), valid until close. */
 /*
  * Control path: how often the kernel ran the program and the nanoseconds it
  * spent in it (bpf_prog_info run_cnt, run_time_ns), counted only while the
  * kernel's BPF run-time statistics are on (ws_xdp_filter_stats_enable, or
- * sysctl kernel.bpf_stats_enabled=1): both 0 otherwise. Counting adds two
- * clock reads to every run (about 20 ns here). 0 or -errno.
+ * sysctl kernel.bpf_stats_enabled=1), and kept when they go off: both 0 if
+ * they never were on since the load. Counting adds two clock reads to every
+ * run (about 20 ns here). 0 or -errno.
+ *
+ * BPF run-time statistics are the kernel's, for every program on the host
+ * at once: turning them on times everyone's programs.
  */
 int ws_xdp_filter_run_stats(const struct ws_xdp_filter *xf, uint64_t *runs, uint64_t *ns);
 
@@ -133,6 +135,8 @@ int ws_xdp_filter_run_stats(const struct ws_xdp_filter *xf, uint64_t *runs, uint
  * the returned fd is open (BPF_ENABLE_STATS); -errno when the kernel refuses. */
 int ws_xdp_filter_stats_enable(void);
 
+/* Control path: the fd of the program's XSKMAP (WS_XDPF_XSKS slots, the key
+ * is the RX queue index, the value an AF_XDP socket fd), valid until close. */
 int ws_xdp_filter_xsks_fd(const struct ws_xdp_filter *xf);
 
 /* Control path: the fd of the loaded program (for bpf_prog_test_run_opts,

@@ -69,12 +69,12 @@ struct ws_xdpf_config {
 	__u32 k;              /* the program runs rules [0, k) */
 	__u32 n;              /* rules in the set: k == n means the program decides every frame */
 	__u32 wild;           /* list id of the wildcard rules (config.empty when none) */
-	__u32 empty;          /* id of an empty list (the last), for trie misses */
+	__u32 empty;          /* id of an empty list (after the set's), for trie misses */
 	__u32 default_action; /* the set's default, WS_FILTER_PASS (0) or WS_FILTER_DROP (1) */
 	__u32 tries;          /* WS_XDPF_T_* */
 	__u32 wild_first;     /* the wildcard list's first rule, WS_XDPF_NO_RULE when it has none */
 	__u32 direct_base;    /* list id of direct entry r's list: direct_base + r */
-	__u32 ctr_row;        /* counters per CPU: k + 1 */
+	__u32 ctr_row;        /* counters per CPU: k + 1 rounded up to WS_XDPF_CTR_ROW_ALIGN */
 	__u32 ncpus;          /* rows of counters: CPUs 0 .. ncpus - 1 */
 	__u32 pad;
 };
@@ -114,14 +114,15 @@ struct ws_xdpf_config {
 #define WS_XDPF_DIRECT (1u << 30)
 
 /* IPv6 LPM trie key (BPF_MAP_TYPE_LPM_TRIE: prefix length first, then the
- * address in network order); the value is a __u32 list id. */
+ * address in network order); the value is a __u32 list id or a direct entry. */
 struct ws_xdpf_lpm6_key {
 	__u32 prefixlen;
 	__u8 addr[16];
 };
 
-/* A candidate list (the lists map: the set's list ids, then one empty list):
- * rule indexes below k in ascending order. */
+/* A candidate list (the lists map: the set's list ids, then one empty list,
+ * then config.direct_base + r for direct entries): rule indexes below k in
+ * ascending order. */
 struct ws_xdpf_list {
 	__u32 n;
 	__u32 rule[WS_XDPF_MAX_LIST];
@@ -166,15 +167,18 @@ struct ws_xdpf_rule {
 	__u64 rl_mask6[2]; /* IPv6: first rl_v6_len bits */
 };
 
-/* The counters (an ARRAY with BPF_F_MMAPABLE, a row of config.ctr_row =
- * k + 1 entries per CPU: entry cpu * ctr_row + r; entry k of a row counts
- * the frames no terminal rule below k took). Same layout as struct
+/* The counters (an ARRAY with BPF_F_MMAPABLE, a row of config.ctr_row
+ * entries per CPU, k + 1 used: entry cpu * ctr_row + r; entry k of a row
+ * counts the frames no terminal rule below k took). Same layout as struct
  * ws_filter_counters. Each CPU writes only its own row, so plain adds do; a
  * plain array rather than a PERCPU_ARRAY because a per-CPU value is reached
  * through a pointer per entry, a second dependent cache miss per frame under
  * a flood from random sources (about 120 ns per frame with 10,000 rules on
- * the testbed, bpf_stats). Rows are contiguous: CPUs share at most the cache
- * line where two rows meet. The loader maps the array to read it. */
+ * the testbed, bpf_stats). A row is a whole number of cache lines (the map's
+ * values start on a page), so no two CPUs write one line: entry k, hit by
+ * every frame no rule took, would otherwise share a line with the next
+ * CPU's rule 0. The loader maps the array to read it. */
+#define WS_XDPF_CTR_ROW_ALIGN 8u /* entries: 8 x 24 bytes = 3 cache lines */
 struct ws_xdpf_counters {
 	__u64 hits;
 	__u64 bytes; /* frame lengths */
