@@ -45,7 +45,6 @@
  * the machine, a table, and the goal (ratio >= 3 on each expression). Exit 0, 1 on a failure, 2 for a usage error.
  */
 #include <dirent.h>
-#include <libgen.h>
 #include <limits.h>
 #include <pcap/pcap.h>
 #include <sched.h>
@@ -241,45 +240,16 @@ static uint32_t flood_frame(uint8_t *b)
 
 /* ---- the captures ---- */
 
-/* $WS_SHARED_DATA/pcap, else beside the source tree (this file's path as
- * compiled, from the build directory above the binary), else from the
- * working directory (make runs from the source root). */
-static bool capture_dir(char *out, size_t size)
-{
-	const char *env = getenv("WS_SHARED_DATA");
-	char src[PATH_MAX], exe[PATH_MAX], c[3][3 * PATH_MAX];
-	unsigned n = 0;
-	ssize_t r;
-
-	if (env)
-		snprintf(c[n++], sizeof(c[0]), "%.*s/pcap", PATH_MAX, env);
-	snprintf(src, sizeof(src), "%s", __FILE__);
-	if (src[0] == '/') {
-		snprintf(c[n++], sizeof(c[0]), "%s/../../shared/data/pcap", dirname(src));
-	} else if ((r = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
-		exe[r] = '\0';
-		snprintf(c[n++], sizeof(c[0]), "%s/../%s/../../shared/data/pcap", dirname(exe), dirname(src));
-	}
-	snprintf(c[n++], sizeof(c[0]), "../shared/data/pcap");
-	for (unsigned i = 0; i < n; i++) {
-		DIR *d = opendir(c[i]);
-
-		if (d) {
-			closedir(d);
-			snprintf(out, size, "%.*s", (int)size - 1, c[i]);
-			return true;
-		}
-	}
-	return false;
-}
-
 static void add_captures(struct frames *fr)
 {
-	char dir[3 * PATH_MAX], path[4 * PATH_MAX], err[PCAP_ERRBUF_SIZE];
+	const char *shared = getenv("WS_SHARED_DATA");
+	char dir[PATH_MAX], path[PATH_MAX + 512], err[PCAP_ERRBUF_SIZE];
 	struct dirent *de;
 	DIR *d;
 
-	if (!capture_dir(dir, sizeof(dir)) || !(d = opendir(dir)))
+	/* $WS_SHARED_DATA/pcap, else ../shared/data/pcap beside the source tree */
+	snprintf(dir, sizeof(dir), "%s/pcap", shared ? shared : WS_SOURCE_ROOT "/../shared/data");
+	if (!(d = opendir(dir)))
 		return;
 	while ((de = readdir(d))) {
 		struct pcap_pkthdr *h;

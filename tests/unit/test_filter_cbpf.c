@@ -16,7 +16,6 @@
 #include <cmocka.h>
 
 #include <dirent.h>
-#include <libgen.h>
 #include <limits.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 
 #include "filter/cbpf.h"
 
+#include "shared_data.h"
 #include "test_rng.h"
 
 /* Expressions, with the engine that runs frames long enough for it; each of
@@ -429,42 +429,6 @@ static void test_random_mutations(void **state)
 	}
 }
 
-/* The directory of the shared captures: $WS_SHARED_DATA/pcap, else found from
- * where this file was compiled (absolute, or relative to the build directory
- * two levels above the test binary), else ../shared/data/pcap from the working
- * directory (scripts/run-tests.sh runs from the source root). */
-#define PATHLEN (3 * PATH_MAX)
-
-static bool capture_dir(char out[PATHLEN])
-{
-	const char *env = getenv("WS_SHARED_DATA");
-	char src[PATH_MAX], exe[PATH_MAX], tried[3][PATHLEN];
-	unsigned n = 0;
-	ssize_t r;
-
-	if (env)
-		snprintf(tried[n++], sizeof(tried[0]), "%.*s/pcap", PATH_MAX, env);
-	snprintf(src, sizeof(src), "%s", __FILE__);
-	if (src[0] == '/') {
-		snprintf(tried[n++], sizeof(tried[0]), "%s/../../../shared/data/pcap", dirname(src));
-	} else if ((r = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
-		exe[r] = '\0';
-		snprintf(tried[n++], sizeof(tried[0]), "%s/../%s/../../../shared/data/pcap", dirname(exe),
-			 dirname(src));
-	}
-	snprintf(tried[n++], sizeof(tried[0]), "../shared/data/pcap");
-	for (unsigned i = 0; i < n; i++) {
-		DIR *d = opendir(tried[i]);
-
-		if (d) {
-			closedir(d);
-			memcpy(out, tried[i], PATHLEN);
-			return true;
-		}
-	}
-	return false;
-}
-
 /* The Ethernet frames of the tcpdump test captures (malformed ones included),
  * whole and cut at the lengths where headers end. protochain too: none of
  * these frames makes libpcap 1.10's loop endless. */
@@ -473,16 +437,13 @@ static void test_capture_frames(void **state)
 	static const unsigned cuts[] = { 13, 14, 17, 18, 23, 24, 33, 34, 37, 38, 41, 42, 53, 54, 57, 58, 61, 62 };
 	struct ws_cbpf *c[NEXPRS];
 	struct bpf_program bp[NEXPRS];
-	char dir[PATHLEN], path[PATHLEN + 512], err[PCAP_ERRBUF_SIZE];
+	char dir[PATH_MAX], path[PATH_MAX + 512], err[PCAP_ERRBUF_SIZE];
 	unsigned files = 0, packets = 0;
 	struct dirent *de;
 	DIR *d;
 
 	(void)state;
-	if (!capture_dir(dir)) {
-		print_message("shared captures not found, skipped (set WS_SHARED_DATA)\n");
-		skip();
-	}
+	ws_test_shared_path("pcap", dir, sizeof(dir)); /* skips when absent */
 	for (unsigned e = 0; e < NEXPRS; e++) {
 		assert_int_equal(ws_cbpf_compile(exprs[e].expr, &c[e], err, sizeof(err)), 0);
 		ref_compile(exprs[e].expr, &bp[e]);
